@@ -1,0 +1,309 @@
+"""Benchmark ``diplosum.merge.merge`` on synthetic article extractions.
+
+    python benchmarks/bench_merge.py            # 1,000 and 10,000 extractions
+    python benchmarks/bench_merge.py 500 2000 --seed 7
+
+Each article extraction reports 2-4 events: one primary and a few recalled ones, drawn
+from a shared pool of a few thousand real events among a few thousand people, so every
+event is reported by many sources with varied spellings, date precision, places, roles
+and topics. Times are wall-clock, without tracing (the first run has cold caches; the
+median is over ``--repeat`` runs); peak memory comes from a separate traced run.
+Clustering is scored against the generator's truth as pairwise precision and recall.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import resource
+import statistics
+import string
+import sys
+import time
+import tracemalloc
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from diplosum.contracts.brief import Attribution, BriefEvent, Source
+from diplosum.contracts.sourced import (
+    SourcedEvent,
+    SourcedItem,
+    SourcedOutcome,
+    SourcedParticipant,
+)
+from diplosum.merge import merge
+
+
+def _words(text: str) -> list[str]:
+    return [w.replace("_", " ") for w in text.split()]
+
+
+FIRST = _words(
+    "Anna Antony Boris Carla Chen Dmitri Elena Farid Gita Hana Ivan Jake Jin Karin Lars Li "
+    "Maria Mei Nadia Omar Pavel Quinn Rosa Sergei Tara Ugo Vera Wei Xavier Yuki Zara Amir "
+    "Bruno Celia Dario Emma Felix Greta Hugo Ines Jonas Kofi Lena Marco Nina Oscar Paula"
+)
+COUNTRIES = _words(
+    "United_States China Japan South_Korea Russia India France Germany Brazil Australia "
+    "Indonesia Turkey Mexico Canada Vietnam Thailand"
+)
+ADJECTIVE = {"United States": "US", "China": "Chinese", "Japan": "Japanese", "Russia": "Russian"}
+AFFILIATION_SPELLINGS = {"United States": ["United States", "US", "U.S.", "America"]}
+SOLE_ROLES = ["President", "Foreign Minister", "Defense Minister", "National Security Advisor"]
+SHARED_ROLES = ["senior official", "ambassador", "spokesperson", "deputy minister", "senator"]
+ROLE_SPELLINGS = {"National Security Advisor": ["national security adviser", "NSA"]}
+CITIES = {
+    "United States": ["Washington", "New York", "Anchorage, Alaska", "Woodside, Calif."],
+    "China": ["Beijing", "Shanghai"],
+    "Japan": ["Tokyo", "Osaka"],
+    "South Korea": ["Seoul", "Busan"],
+    "Thailand": ["Bangkok"],
+    "Indonesia": ["Jakarta", "Bali"],
+}
+KINDS = ["talks", "visit", "summit", "call", "dialogue"]
+TOPICS = [
+    ("fentanyl", "fentanyl crisis", "Fentanyl precursors"),
+    ("Taiwan", "Taiwan Strait", "Taiwan"),
+    ("AI", "artificial intelligence", "AI risks"),
+    ("trade", "trade practices", "Trade"),
+    ("military communication", "military-to-military communication", "mil-mil talks"),
+    ("climate change", "climate", "Climate change"),
+    ("North Korea", "DPRK", "North Korea"),
+    ("South China Sea", "South China Sea", "South China Sea disputes"),
+    ("Ukraine", "war in Ukraine", "Russia's war in Ukraine"),
+    ("human rights", "human rights concerns", "Human rights"),
+]
+
+
+@dataclass
+class Person:
+    first: str
+    last: str
+    role: str
+    country: str
+
+
+@dataclass
+class RealEvent:
+    title: str
+    kind: str
+    day: date
+    days: int
+    country: str
+    city: str
+    people: list[Person]
+    topics: list[int]
+
+
+def _surname(rng: random.Random) -> str:
+    syllables = ["ka", "lo", "mi", "ra", "ten", "vo", "sel", "dor", "an", "bi", "que", "zu"]
+    return "".join(rng.choice(syllables) for _ in range(rng.randint(2, 3))).capitalize()
+
+
+def _people(rng: random.Random, count: int) -> list[Person]:
+    out: list[Person] = []
+    names: set[tuple[str, str]] = set()
+    for country in COUNTRIES:
+        for role in SOLE_ROLES:
+            names.add(key := (rng.choice(FIRST), _surname(rng)))
+            out.append(Person(key[0], key[1], role, country))
+    while len(out) < count:
+        key = (rng.choice(FIRST), _surname(rng))
+        if key not in names:
+            names.add(key)
+            out.append(Person(key[0], key[1], rng.choice(SHARED_ROLES), rng.choice(COUNTRIES)))
+    return out
+
+
+def _events(rng: random.Random, people: list[Person], count: int) -> list[RealEvent]:
+    weights = [8.0 if p.role in SOLE_ROLES else 1.0 for p in people]
+    out: list[RealEvent] = []
+    for _ in range(count):
+        cast: list[Person] = []
+        while len(cast) < rng.randint(2, 4):
+            p = rng.choices(people, weights)[0]
+            if p not in cast:
+                cast.append(p)
+        country = rng.choice([p.country for p in cast if p.country in CITIES] or ["China"])
+        city = rng.choice(CITIES.get(country, ["Beijing"]))
+        kind = rng.choice(KINDS)
+        day = date(2015, 1, 1) + timedelta(days=rng.randrange(3650))
+        title = f"{cast[0].last}-{cast[1].last} {kind} in {city.split(',')[0]}"
+        topics = rng.sample(range(len(TOPICS)), rng.randint(2, 4))
+        out.append(
+            RealEvent(title, kind, day, rng.choice([0, 0, 1, 2]), country, city, cast, topics)
+        )
+    return out
+
+
+def _quote(rng: random.Random, source: str, start: int) -> Attribution:
+    quote = "".join(rng.choices(string.ascii_lowercase + " ", k=rng.randint(20, 60)))
+    return Attribution(
+        source_id=source, quote=quote, start=start, end=start + len(quote), verified=True
+    )
+
+
+def _name(rng: random.Random, p: Person) -> str:
+    roll = rng.random()
+    if roll < 0.15:
+        return p.last
+    if roll < 0.2:
+        return f"{p.role.title()} {p.last}"
+    if roll < 0.23:
+        i = rng.randrange(1, len(p.first))
+        return f"{p.first[:i]}{p.first[i - 1]}{p.first[i:]} {p.last}"  # a doubled letter
+    return f"{p.first} {p.last}"
+
+
+def _report(
+    rng: random.Random, e: RealEvent, source: str, index: int, primary: bool
+) -> SourcedEvent:
+    cursor = rng.randrange(10_000)
+    precision = rng.choice([3, 3, 2, 1, 0] if primary else [3, 2, 2, 1, 0])
+    end = e.day + timedelta(days=e.days)
+    start_date = end_date = None
+    if precision:
+        start_date = e.day.isoformat()[: {3: 10, 2: 7, 1: 4}[precision]]
+        end_date = end.isoformat() if precision == 3 and e.days else None
+    location = rng.choice([e.city, f"{e.city}, {e.country}", None])
+    participants = []
+    for p in rng.sample(e.people, rng.randint(2, len(e.people))):
+        role = rng.choice([*ROLE_SPELLINGS.get(p.role, [p.role]), p.role])
+        if p.country in ADJECTIVE and rng.random() < 0.3:
+            role = f"{ADJECTIVE[p.country]} {role}"
+        affiliation = rng.choice([*AFFILIATION_SPELLINGS.get(p.country, [p.country]), None])
+        participants.append(
+            SourcedParticipant(
+                name=_name(rng, p),
+                role=role,
+                affiliation=affiliation,
+                attribution=_quote(rng, source, cursor := cursor + 90),
+            )
+        )
+    agenda = [
+        SourcedItem(
+            topic=rng.choice(TOPICS[t]), attribution=_quote(rng, source, cursor := cursor + 90)
+        )
+        for t in rng.sample(e.topics, rng.randint(1, len(e.topics)))
+    ]
+    outcomes = (
+        [
+            SourcedOutcome(
+                description=f"Both sides agreed to continue talks on {TOPICS[e.topics[0]][0]}",
+                status=rng.choice(["agreed", "agreed", "expected"]),
+                attribution=_quote(rng, source, cursor + 90),
+            )
+        ]
+        if rng.random() < 0.4
+        else []
+    )
+    return SourcedEvent(
+        source_id=source,
+        index=index,
+        title=e.title if rng.random() < 0.7 else e.title.replace(" in ", " held in "),
+        kind=e.kind,  # type: ignore[arg-type]
+        status=rng.choice(["held", "planned"]),
+        prominence="primary" if primary else "background",
+        start_date=start_date,
+        end_date=end_date,
+        location=location,
+        participants=participants,
+        agenda=agenda,
+        outcomes=outcomes,
+        attribution=_quote(rng, source, cursor),
+    )
+
+
+def generate(
+    articles: int, seed: int = 2024, truth: dict[tuple[str, int], int] | None = None
+) -> tuple[list[SourcedEvent], list[Source]]:
+    """Sourced events of ``articles`` synthetic article extractions, and their sources.
+
+    ``truth``, when given, is filled with the real event behind each (source, index).
+    """
+    rng = random.Random(seed)
+    people = _people(rng, max(300, articles // 3))
+    pool = _events(rng, people, max(100, articles // 3))
+    events: list[SourcedEvent] = []
+    sources: list[Source] = []
+    for n in range(articles):
+        source = f"art{n:06d}"
+        chosen = rng.sample(pool, rng.randint(2, 4))
+        published = chosen[0].day + timedelta(days=rng.randint(0, 3))
+        sources.append(Source(id=source, sha256="0" * 64, published=published.isoformat()))
+        events.extend(_report(rng, e, source, i, i == 0) for i, e in enumerate(chosen))
+        if truth is not None:
+            truth.update({(source, i): pool.index(e) for i, e in enumerate(chosen)})
+    return events, sources
+
+
+def _key(a: Attribution) -> tuple[str, int | None, str]:
+    return (a.source_id, a.start, a.quote)
+
+
+def _pair_scores(
+    events: list[BriefEvent], reports: list[SourcedEvent], truth: dict[tuple[str, int], int]
+) -> tuple[float, float]:
+    """Pairwise precision and recall of the clustering against the real events."""
+    where = {_key(r.attribution): (r.source_id, r.index) for r in reports}
+    found: dict[tuple[str, int], int] = {}
+    for n, e in enumerate(events):
+        for a in e.attributions:
+            found[where[_key(a)]] = n
+    by_found: Counter[int] = Counter(found.values())
+    by_truth: Counter[int] = Counter(truth.values())
+    both: Counter[tuple[int, int]] = Counter((found[k], truth[k]) for k in truth)
+
+    def pairs(counts: Counter[Any]) -> int:
+        return sum(c * (c - 1) // 2 for c in counts.values())
+
+    agreed = pairs(both)
+    return agreed / max(1, pairs(by_found)), agreed / max(1, pairs(by_truth))
+
+
+def run(articles: int, seed: int, repeat: int) -> None:
+    truth: dict[tuple[str, int], int] = {}
+    events, sources = generate(articles, seed, truth)
+    times: list[float] = []
+    for _ in range(repeat):
+        gc.collect()
+        started = time.perf_counter()
+        result = merge(events, sources)
+        times.append(time.perf_counter() - started)
+    gc.collect()
+    tracemalloc.start()
+    merge(events, sources)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    precision, recall = _pair_scores(result.events, events, truth)
+    print(
+        f"{articles:>6,} extractions: {len(events):,} events in ({len(set(truth.values())):,} "
+        f"real) -> {len(result.events):,} out, {len(result.conflicts):,} conflicts; "
+        f"pair precision {precision:.3f}, recall {recall:.3f}\n"
+        f"        time: first run {times[0]:.2f} s, median of {repeat} "
+        f"{statistics.median(times):.2f} s; peak traced memory {peak / 2**20:.1f} MiB; "
+        f"process max RSS {_max_rss_mib():.0f} MiB"
+    )
+
+
+def _max_rss_mib() -> float:
+    """Peak resident set size of this process (Linux reports KiB, macOS bytes)."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 2**20 if sys.platform == "darwin" else rss / 2**10
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[1_000, 10_000])
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per size")
+    args = parser.parse_args()
+    for size in args.sizes:
+        run(size, args.seed, max(1, args.repeat))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+import sys
+
+from diplosum.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""The data contracts: what the model returns (1) and what the brief is (2)."""

@@ -1,0 +1,132 @@
+"""Contract 2: the brief, as ``Brief.model_dump_json()`` writes it.
+
+Field names are fixed by ``design.md``; fields beyond the contract are additions.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from diplosum.contracts.extraction import EventKind, EventStatus, OutcomeStatus, Prominence
+
+FailureStage = Literal["ingest", "extract", "validate", "verify", "merge"]
+
+
+class Attribution(BaseModel):
+    """A quote that supports a statement, located in one source's cleaned text."""
+
+    source_id: str
+    quote: str
+    start: int | None = None
+    end: int | None = None
+    verified: bool = False
+
+
+class Source(BaseModel):
+    id: str
+    title: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    published: str | None = None
+    sha256: str
+    path: str | None = None
+    chars: int = 0
+
+
+class BriefParticipant(BaseModel):
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    role: str | None = None
+    affiliation: str | None = None
+    attributions: list[Attribution] = Field(default_factory=list)
+
+
+class BriefItem(BaseModel):
+    topic: str
+    detail: str | None = None
+    attributions: list[Attribution] = Field(default_factory=list)
+
+
+class BriefOutcome(BaseModel):
+    description: str
+    status: OutcomeStatus
+    attributions: list[Attribution] = Field(default_factory=list)
+
+
+class BriefEvent(BaseModel):
+    id: str
+    title: str
+    kind: EventKind
+    status: EventStatus
+    prominence: Prominence
+    start_date: str | None = None
+    end_date: str | None = None
+    date_text: str | None = None
+    location: str | None = None
+    participants: list[BriefParticipant] = Field(default_factory=list)
+    agenda: list[BriefItem] = Field(default_factory=list)
+    outcomes: list[BriefOutcome] = Field(default_factory=list)
+    attributions: list[Attribution] = Field(default_factory=list)
+
+    @property
+    def source_ids(self) -> list[str]:
+        """The distinct sources reporting this event, in first-mention order."""
+        return list(dict.fromkeys(a.source_id for a in self.attributions))
+
+
+class Claim(BaseModel):
+    value: str
+    attributions: list[Attribution] = Field(default_factory=list)
+
+
+class Conflict(BaseModel):
+    kind: str = Field(description='"role_holder", "date", "location", "participants", ...')
+    subject: str
+    event_id: str | None = None
+    claims: list[Claim] = Field(default_factory=list)
+
+
+class Failure(BaseModel):
+    source_id: str
+    stage: FailureStage
+    error: str
+
+
+class Usage(BaseModel):
+    calls: int = 0
+    cached_calls: int = 0
+    replayed_calls: int = 0
+    reasks: int = 0
+    retries: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+
+
+class Provenance(BaseModel):
+    model: str
+    prompt_sha256: str
+    diplosum_version: str
+    generated_at: str
+    mode: str = "json_schema"
+    schema_sha256: str | None = None
+    token_encoding: str | None = None
+
+
+class Brief(BaseModel):
+    sources: list[Source] = Field(default_factory=list)
+    events: list[BriefEvent] = Field(default_factory=list)
+    conflicts: list[Conflict] = Field(default_factory=list)
+    failures: list[Failure] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    provenance: Provenance
+
+    def to_markdown(self) -> str:
+        from diplosum.render.markdown import render_markdown
+
+        return render_markdown(self)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return self.model_dump_json(indent=indent)

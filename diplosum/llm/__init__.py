@@ -1,0 +1,1 @@
+"""The model edge: one narrow interface (``ExtractionBackend``) and its implementations."""

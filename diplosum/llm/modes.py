@@ -1,0 +1,282 @@
+"""The three structured-output modes: how to ask, and how to read the answer.
+
+- ``json_schema``: strict JSON schema via the SDK's ``parse`` API
+  (``response_format=ArticleExtraction``); the SDK validates the content.
+- ``json_object``: ``response_format={"type": "json_object"}`` with the JSON schema
+  appended to the system prompt; the content is validated here with pydantic (a
+  single surrounding Markdown code fence is tolerated).
+- ``tools``: one forced function call built with ``openai.pydantic_function_tool``;
+  the SDK validates the arguments.
+
+Whatever the mode, the result is the same validated ``ArticleExtraction``, or an
+``Outcome`` that says what was wrong and which messages to append to re-ask.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import openai
+import pydantic
+from openai import AsyncOpenAI, omit
+from openai._legacy_response import LegacyAPIResponse
+from openai.types.chat import (
+    ChatCompletion,
+    ChatCompletionAssistantMessageParam,
+    ChatCompletionFunctionToolParam,
+    ChatCompletionMessageParam,
+    ChatCompletionNamedToolChoiceParam,
+)
+
+from diplosum.contracts.extraction import ArticleExtraction
+from diplosum.errors import ModelError
+from diplosum.llm.base import ExtractionRequest, Mode
+
+TOOL: ChatCompletionFunctionToolParam = openai.pydantic_function_tool(ArticleExtraction)
+TOOL_NAME: str = TOOL["function"]["name"]
+TOOL_CHOICE: ChatCompletionNamedToolChoiceParam = {
+    "type": "function",
+    "function": {"name": TOOL_NAME},
+}
+
+#: Appended to the system prompt in ``json_object`` mode.
+JSON_OBJECT_INSTRUCTIONS = (
+    "\n\nReply with one JSON object, and nothing else (no prose, no Markdown), that "
+    "validates against this JSON Schema:\n"
+)
+
+_MAX_PROBLEM_CHARS = 2000
+_MAX_LISTED_ERRORS = 20
+_FENCE = re.compile(r"\A\s*```[A-Za-z0-9_-]*[ \t]*\n(?P<body>.*?)\n?```\s*\Z", re.DOTALL)
+
+
+def schema_text() -> str:
+    """The ArticleExtraction JSON schema, compact, for the ``json_object`` prompt."""
+    return json.dumps(ArticleExtraction.model_json_schema(), separators=(",", ":"))
+
+
+def system_prompt(request: ExtractionRequest) -> str:
+    """The system prompt as sent in ``request.mode``."""
+    if request.mode == "json_object":
+        return request.system_prompt + JSON_OBJECT_INSTRUCTIONS + schema_text()
+    return request.system_prompt
+
+
+def initial_messages(request: ExtractionRequest) -> list[ChatCompletionMessageParam]:
+    """The first request's conversation: system prompt (per mode) and the user prompt."""
+    return [
+        {"role": "system", "content": system_prompt(request)},
+        {"role": "user", "content": request.user_prompt},
+    ]
+
+
+async def send(
+    client: AsyncOpenAI,
+    request: ExtractionRequest,
+    messages: list[ChatCompletionMessageParam],
+    *,
+    timeout: float,
+) -> LegacyAPIResponse[Any]:
+    """One HTTP request in ``request.mode``; the raw response (not parsed yet).
+
+    Raises the SDK's exceptions (status errors, timeouts, connection errors).
+    """
+    temperature = request.temperature if request.temperature is not None else omit
+    completions = client.chat.completions.with_raw_response
+    if request.mode == "json_schema":
+        return await completions.parse(
+            model=request.model,
+            messages=messages,
+            response_format=ArticleExtraction,
+            temperature=temperature,
+            timeout=timeout,
+        )
+    if request.mode == "tools":
+        return await completions.parse(
+            model=request.model,
+            messages=messages,
+            tools=[TOOL],
+            tool_choice=TOOL_CHOICE,
+            temperature=temperature,
+            timeout=timeout,
+        )
+    if request.mode == "json_object":
+        return await completions.create(
+            model=request.model,
+            messages=messages,
+            response_format={"type": "json_object"},
+            temperature=temperature,
+            timeout=timeout,
+        )
+    raise ModelError(f"unknown structured-output mode {request.mode!r}")
+
+
+class MalformedResponse(ValueError):
+    """A 2xx response whose body is not a chat completion."""
+
+
+def plain_completion(raw: LegacyAPIResponse[Any]) -> ChatCompletion:
+    """The response as a lenient ``ChatCompletion`` (no SDK parsing or validation)."""
+    try:
+        body = raw.http_response.json()
+    except ValueError as exc:
+        raise MalformedResponse("response body is not JSON") from exc
+    if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
+        raise MalformedResponse("response body is not a chat completion (no choices)")
+    if not body["choices"]:
+        raise MalformedResponse("chat completion has no choices")
+    return ChatCompletion.construct(**body)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one answer amounted to.
+
+    Either ``extraction`` is set, or ``problem`` says what was wrong and
+    ``followup`` holds the messages to append (the model's answer, then the
+    correction request) before asking again. ``output`` is what the model said.
+    """
+
+    extraction: ArticleExtraction | None
+    output: str | None
+    problem: str | None = None
+    followup: list[ChatCompletionMessageParam] = field(default_factory=list)
+
+
+def describe_validation_error(exc: pydantic.ValidationError) -> str:
+    """A short, model-readable list of what failed validation (no input echoed)."""
+    lines = []
+    errors = exc.errors(include_url=False, include_input=False, include_context=False)
+    for error in errors[:_MAX_LISTED_ERRORS]:
+        loc = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        lines.append(f"- {loc}: {error['msg']}")
+    if len(errors) > _MAX_LISTED_ERRORS:
+        lines.append(f"- ... and {len(errors) - _MAX_LISTED_ERRORS} more errors")
+    return _clip("\n".join(lines))
+
+
+def _clip(text: str) -> str:
+    if len(text) <= _MAX_PROBLEM_CHARS:
+        return text
+    return text[:_MAX_PROBLEM_CHARS] + " [...]"
+
+
+def _correction(problem: str) -> str:
+    return (
+        "Your previous reply was not acceptable:\n"
+        f"{problem}\n"
+        "Reply again with the complete, corrected extraction as one JSON object that "
+        "matches the required schema."
+    )
+
+
+def _strip_fence(text: str) -> str:
+    match = _FENCE.match(text)
+    return match.group("body") if match else text
+
+
+def _content_outcome(output: str | None, problem: str) -> Outcome:
+    return Outcome(
+        extraction=None,
+        output=output,
+        problem=problem,
+        followup=[
+            {"role": "assistant", "content": output or ""},
+            {"role": "user", "content": _correction(problem)},
+        ],
+    )
+
+
+def _finish_problem(completion: ChatCompletion) -> str | None:
+    reason = completion.choices[0].finish_reason
+    if reason == "content_filter":
+        raise ModelError("the provider's content filter stopped the reply", retryable=False)
+    if reason == "length":
+        return (
+            "- the reply was cut off at the length limit (finish_reason=length); "
+            "keep evidence quotes short and leave out minor details"
+        )
+    return None
+
+
+def interpret(raw: LegacyAPIResponse[Any], completion: ChatCompletion, mode: Mode) -> Outcome:
+    """Turn one 2xx response into an ``Outcome`` (``completion`` is ``plain_completion(raw)``).
+
+    Raises ``ModelError`` (not retryable) when the provider's content filter blocked
+    the reply: asking again would not help.
+    """
+    if mode == "tools":
+        return _interpret_tools(raw, completion)
+    message = completion.choices[0].message
+    output = message.content if message.content is not None else message.refusal
+    length_problem = _finish_problem(completion)
+    if length_problem is not None:
+        return _content_outcome(output, length_problem)
+    if message.refusal:
+        return _content_outcome(output, f"- you refused: {_clip(message.refusal)}")
+    if not message.content:
+        return _content_outcome(output, "- the reply was empty")
+    if mode == "json_schema":
+        try:
+            parsed = raw.parse()
+        except pydantic.ValidationError as exc:
+            return _content_outcome(output, describe_validation_error(exc))
+        extraction = parsed.choices[0].message.parsed
+        if not isinstance(extraction, ArticleExtraction):  # pragma: no cover - SDK contract
+            return _content_outcome(output, "- the reply could not be parsed")
+        return Outcome(extraction=extraction, output=output)
+    try:
+        extraction = ArticleExtraction.model_validate_json(_strip_fence(message.content))
+    except pydantic.ValidationError as exc:
+        return _content_outcome(output, describe_validation_error(exc))
+    return Outcome(extraction=extraction, output=output)
+
+
+def _interpret_tools(raw: LegacyAPIResponse[Any], completion: ChatCompletion) -> Outcome:
+    message = completion.choices[0].message
+    calls = [c for c in (message.tool_calls or []) if c.type == "function"]
+    ours = [c for c in calls if c.function.name == TOOL_NAME]
+    if not ours:
+        output = message.content if message.content is not None else message.refusal
+        problem = f"- you did not call the function {TOOL_NAME}"
+        if calls:
+            names = ", ".join(sorted({c.function.name for c in calls}))
+            problem += f" (you called: {names})"
+        return _content_outcome(output, problem)
+    call = ours[0]
+    output = call.function.arguments
+
+    def outcome(problem: str) -> Outcome:
+        answer: ChatCompletionAssistantMessageParam = {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": c.id,
+                    "type": "function",
+                    "function": {"name": c.function.name, "arguments": c.function.arguments},
+                }
+                for c in calls
+            ],
+        }
+        replies: list[ChatCompletionMessageParam] = [
+            {"role": "tool", "tool_call_id": c.id, "content": _correction(problem)} for c in calls
+        ]
+        return Outcome(extraction=None, output=output, problem=problem, followup=[answer, *replies])
+
+    length_problem = _finish_problem(completion)
+    if length_problem is not None:
+        return outcome(length_problem)
+    try:
+        parsed = raw.parse()
+    except pydantic.ValidationError as exc:
+        return outcome(describe_validation_error(exc))
+    parsed_calls = parsed.choices[0].message.tool_calls or []
+    for parsed_call in parsed_calls:
+        arguments = getattr(parsed_call.function, "parsed_arguments", None)
+        if isinstance(arguments, ArticleExtraction):
+            return Outcome(extraction=arguments, output=output)
+    return outcome("- the function arguments could not be parsed")  # pragma: no cover

@@ -1,0 +1,167 @@
+"""Retrying transient model-service failures, with tenacity.
+
+One layer retries: this one (the openai SDK's own retries are turned off). The
+policy is bounded twice: by a number of attempts and by a wall-clock budget.
+Waits grow exponentially with random jitter, except when the server says how
+long to wait (``Retry-After`` / ``retry-after-ms``), which is honoured, capped by
+what is left of the budget.
+
+Sleeping and the clock are injectable so tests run in milliseconds.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
+from tenacity.wait import wait_exponential_jitter
+
+from diplosum.errors import ModelError
+
+T = TypeVar("T")
+
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
+
+#: Statuses worth another try: request timeout, rate limit, server-side trouble.
+RETRY_STATUSES: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try one model request before giving up.
+
+    ``max_attempts`` counts the first try. ``max_seconds`` is the budget for one
+    request and its retries: no retry starts after it, and waits are cut to fit
+    it (a request already under way may still take up to the client timeout).
+    Backoff before retry ``n`` (1-based) is
+    ``min(max_backoff, initial_backoff * 2 ** (n - 1) + uniform(0, jitter))``.
+    """
+
+    max_attempts: int = 5
+    max_seconds: float = 120.0
+    initial_backoff: float = 1.0
+    max_backoff: float = 30.0
+    jitter: float = 1.0
+    retry_statuses: frozenset[int] = field(default=RETRY_STATUSES)
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("RetryPolicy.max_attempts must be at least 1")
+        for name in ("max_seconds", "initial_backoff", "max_backoff", "jitter"):
+            value = getattr(self, name)
+            if not (value >= 0 and math.isfinite(value)):
+                raise ValueError(f"RetryPolicy.{name} must be a finite number >= 0")
+
+
+class TransientError(Exception):
+    """A failure worth retrying; raised by the attempt function, consumed here.
+
+    ``description`` is safe to show (no secrets); ``retry_after`` is the wait the
+    server asked for, in seconds, when it said.
+    """
+
+    def __init__(
+        self, description: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(description)
+        self.description = description
+        self.status = status
+        self.retry_after = retry_after
+
+
+def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """The wait a response asks for, in seconds, or None.
+
+    ``retry-after-ms`` (milliseconds, OpenAI) wins over ``Retry-After`` (seconds,
+    or an HTTP date). Negative, unparsable or absurd values are ignored.
+    """
+    lowered = {k.lower(): v for k, v in headers.items()}
+    raw_ms = lowered.get("retry-after-ms")
+    if raw_ms is not None:
+        try:
+            ms = float(raw_ms)
+        except ValueError:
+            ms = math.nan
+        if math.isfinite(ms) and ms >= 0:
+            return ms / 1000.0
+    raw = lowered.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(raw)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+        return max(0.0, seconds)
+    if math.isfinite(seconds) and seconds >= 0:
+        return seconds
+    return None
+
+
+async def call_with_retries(
+    attempt: Callable[[], Awaitable[T]],
+    policy: RetryPolicy,
+    *,
+    sleep: Sleep,
+    clock: Clock,
+    on_retry: Callable[[TransientError, int, float], None],
+    give_up_message: Callable[[TransientError, int, float], str],
+) -> T:
+    """Run ``attempt`` until it returns, raises a non-transient error, or the policy ends.
+
+    ``attempt`` signals retryable failures by raising ``TransientError``; anything
+    else propagates at once. ``on_retry(error, retry_number, wait)`` is called
+    before each wait. When the policy is exhausted the last transient error becomes
+    ``ModelError(give_up_message(error, attempts, elapsed), retryable=True)``.
+    """
+    start = clock()
+    backoff = wait_exponential_jitter(
+        multiplier=policy.initial_backoff, max=policy.max_backoff, jitter=policy.jitter
+    )
+
+    def remaining() -> float:
+        return policy.max_seconds - (clock() - start)
+
+    def stop(state: RetryCallState) -> bool:
+        return state.attempt_number >= policy.max_attempts or remaining() <= 0
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        asked = exc.retry_after if isinstance(exc, TransientError) else None
+        chosen = asked if asked is not None else backoff(state)
+        return max(0.0, min(chosen, remaining()))
+
+    def before_sleep(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        assert isinstance(exc, TransientError)
+        on_retry(exc, state.attempt_number, state.upcoming_sleep)
+
+    retrying = AsyncRetrying(
+        sleep=sleep,
+        stop=stop,
+        wait=wait,
+        retry=retry_if_exception_type(TransientError),
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    attempts = 0
+
+    async def counted() -> T:
+        nonlocal attempts
+        attempts += 1
+        return await attempt()
+
+    try:
+        return await retrying(counted)
+    except TransientError as exc:
+        message = give_up_message(exc, attempts, clock() - start)
+    raise ModelError(message, retryable=True)

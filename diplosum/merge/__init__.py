@@ -1,0 +1,84 @@
+"""Merge verified per-article extractions into one timeline of events and conflicts.
+
+Pure and deterministic: the output depends only on the multiset of inputs, never on
+their order. Steps: fold exact duplicates (same source, index and content) into one,
+resolve people across all articles (``people``), cluster the events that report the
+same event (``events``), build each merged event with its own conflicts (``build``),
+add the cross-article ``role_holder`` conflicts (``conflicts``), and order the events
+as a timeline: dated first, oldest start first, undated last.
+
+Every input attribution appears in the output; identical attributions (same source,
+quote, offsets and verified flag) appear once per list. Event ids are ``ev-`` plus a
+hash of the merged event's sorted (source_id, index) pairs (``ids.event_id``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from diplosum.contracts.brief import BriefEvent, Conflict, Source
+from diplosum.contracts.sourced import SourcedEvent
+from diplosum.merge.build import build_event
+from diplosum.merge.conflicts import role_holder_conflicts
+from diplosum.merge.dates import parse_published, timeline_key
+from diplosum.merge.events import Unit, cluster
+from diplosum.merge.people import Mention, make_mention, resolve
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """The merged events, in timeline order, and the conflicts found among the sources."""
+
+    events: list[BriefEvent] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+
+
+def _units(events: Sequence[SourcedEvent]) -> tuple[list[Unit], list[Mention]]:
+    grouped: dict[tuple[str, int], list[SourcedEvent]] = defaultdict(list)
+    for e in events:
+        grouped[(e.source_id, e.index)].append(e)
+    units: list[Unit] = []
+    mentions: list[Mention] = []
+    for (source_id, index), copies in sorted(grouped.items()):
+        if len(copies) > 1:
+            # Same source and index: identical copies fold into one, the rest stay in
+            # a fixed order so the input order never matters.
+            by_json = {e.model_dump_json(): e for e in copies}
+            copies = [by_json[k] for k in sorted(by_json)]
+        unit = Unit(source_id, index, copies[0], tuple(copies[1:]))
+        first = len(mentions)
+        for e in unit.events:
+            for p in e.participants:
+                mentions.append(
+                    make_mention(
+                        len(units), source_id, p.name, p.role, p.affiliation, p.attribution
+                    )
+                )
+        unit.mentions = range(first, len(mentions))
+        units.append(unit)
+    return units, mentions
+
+
+def merge(events: Sequence[SourcedEvent], sources: Sequence[Source] = ()) -> MergeResult:
+    """Merge sourced events into brief events and conflicts.
+
+    ``sources`` is optional: only their ``published`` dates are used, to tell whether two
+    sources naming different holders of one role speak of the same time.
+    """
+    units, mentions = _units(events)
+    people = resolve(mentions)
+    for unit in units:
+        unit.persons = frozenset(people.person_of[i] for i in unit.mentions)
+    built = [build_event([units[i] for i in c], mentions, people) for c in cluster(units)]
+    built.sort(
+        key=lambda b: (timeline_key(b.span), b.event.title.casefold(), b.event.title, b.event.id)
+    )
+    published = {s.id: parse_published(s.published) for s in sources}
+    conflicts = role_holder_conflicts(mentions, people, published)
+    conflicts += [c for b in built for c in b.conflicts]
+    return MergeResult(events=[b.event for b in built], conflicts=conflicts)
+
+
+__all__ = ["MergeResult", "merge"]

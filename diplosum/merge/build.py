@@ -1,0 +1,281 @@
+"""Build one ``BriefEvent`` (and its conflicts) from a cluster of sourced events.
+
+Members are ranked: primary before background, more precise date, more people, then
+source id and index. Single-valued fields come from the best-ranked member that has
+them unless stated otherwise:
+
+- kind: the most reported; status: the most advanced stage any source reports
+  (held > ongoing > cancelled > planned > proposed > unclear: a later report supersedes
+  an earlier one); prominence: primary if any source makes it its subject.
+- dates and places: sources are split into groups that agree (overlapping dates; places
+  that contain one another); the group with the most sources wins, and more than one
+  group is a ``date`` or ``location`` conflict. Within a group the most precise date and
+  the most specific place win ("2024-08-27" over "2024"; "Beijing, China" over "Beijing").
+- participants: one per person (``people``), named by the person's main spelling across
+  all sources; ``aliases`` are the other spellings this event's sources use.
+- agenda items and outcomes: de-duplicated by meaning (``items``); an outcome's status
+  is the one most sources give, the firmer on a tie.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from diplosum.contracts.brief import (
+    Attribution,
+    BriefEvent,
+    BriefItem,
+    BriefOutcome,
+    BriefParticipant,
+    Conflict,
+)
+from diplosum.contracts.extraction import EventStatus, OutcomeStatus
+from diplosum.merge.conflicts import make_conflict, participant_conflicts
+from diplosum.merge.dates import Span, best_span, group_spans
+from diplosum.merge.events import Unit
+from diplosum.merge.ids import event_id, unique_attributions
+from diplosum.merge.items import group_items, same_outcome, same_topic, topic_words
+from diplosum.merge.people import Mention, People
+from diplosum.merge.places import location_specificity, locations_compatible, normalise_affiliation
+from diplosum.merge.roles import normalise_role
+
+_STAGE: dict[EventStatus, int] = {
+    "held": 5,
+    "ongoing": 4,
+    "cancelled": 3,
+    "planned": 2,
+    "proposed": 1,
+    "unclear": 0,
+}
+_FIRMNESS: dict[OutcomeStatus, int] = {"agreed": 3, "announced": 2, "expected": 1, "speculated": 0}
+
+
+@dataclass(frozen=True)
+class Built:
+    event: BriefEvent
+    span: Span | None
+    conflicts: list[Conflict]
+
+
+def _rank(u: Unit) -> tuple[bool, tuple[int, int, int], int, str, int]:
+    span_rank = u.span.rank() if u.span else (0, 0, 0)
+    neg = (-span_rank[0], -span_rank[1], -span_rank[2])
+    return (u.rep.prominence != "primary", neg, -len(u.persons), u.source_id, u.index)
+
+
+def _attrs(units: Sequence[Unit]) -> list[Attribution]:
+    return unique_attributions(e.attribution for u in units for e in u.events)
+
+
+def _sources(units: Sequence[Unit]) -> int:
+    return len({u.source_id for u in units})
+
+
+def _winner(groups: list[list[Unit]], order: Sequence[Unit]) -> list[Unit]:
+    """The group most sources support; on a tie, the one holding the best-ranked member."""
+    pos = {id(u): i for i, u in enumerate(order)}
+    return min(groups, key=lambda g: (-_sources(g), min(pos[id(u)] for u in g)))
+
+
+def _dates(eid: str, title: str, order: Sequence[Unit]) -> tuple[Span | None, list[Conflict]]:
+    dated = [u for u in order if u.span is not None]
+    if not dated:
+        return None, []
+    by_span: dict[Span, list[Unit]] = defaultdict(list)
+    for u in dated:
+        assert u.span is not None
+        by_span[u.span].append(u)
+    groups = [[u for s in g for u in by_span[s]] for g in group_spans(by_span)]
+    chosen = _winner(groups, order)
+    span = best_span([u.span for u in chosen if u.span is not None])
+    if len(groups) == 1:
+        return span, []
+    claims = {best_span([u.span for u in g if u.span]).value(): _attrs(g) for g in groups}
+    return span, [make_conflict("date", title, eid, claims)]
+
+
+def _place(eid: str, title: str, order: Sequence[Unit]) -> tuple[str | None, list[Conflict]]:
+    placed = sorted(
+        (u for u in order if u.place is not None and u.rep.location),
+        key=lambda u: (_neg2(location_specificity(u.rep.location or "")), order.index(u)),
+    )
+    if not placed:
+        return next((u.rep.location for u in order if u.rep.location), None), []
+    groups: list[list[Unit]] = []
+    for u in placed:
+        home = next((g for g in groups if all(_fit(u, v) for v in g)), None)
+        if home is None:
+            groups.append([u])
+        else:
+            home.append(u)
+    chosen = _winner(groups, order)
+    if len(groups) == 1:
+        return chosen[0].rep.location, []
+    claims = {(g[0].rep.location or "").strip(): _attrs(g) for g in groups}
+    return chosen[0].rep.location, [make_conflict("location", title, eid, claims)]
+
+
+def _neg2(pair: tuple[int, int]) -> tuple[int, int]:
+    return (-pair[0], -pair[1])
+
+
+def _fit(a: Unit, b: Unit) -> bool:
+    assert a.place is not None and b.place is not None
+    return locations_compatible(a.place, b.place)
+
+
+def _status(eid: str, title: str, order: Sequence[Unit]) -> tuple[EventStatus, list[Conflict]]:
+    status = max((u.rep.status for u in order), key=lambda s: _STAGE[s])
+    said = {u.rep.status for u in order}
+    if "cancelled" in said and said & {"held", "ongoing"}:
+        contradicting = sorted(said & {"held", "ongoing", "cancelled"})
+        claims = {str(s): _attrs([u for u in order if u.rep.status == s]) for s in contradicting}
+        return status, [make_conflict("status", title, eid, claims)]
+    return status, []
+
+
+def _most(values: Sequence[tuple[str, str, str]]) -> str | None:
+    """Of (key, source, display) triples in rank order: the key most sources give, shown
+    as its commonest display (capitalised first, then the earliest in rank order)."""
+    if not values:
+        return None
+    sources: dict[str, set[str]] = defaultdict(set)
+    first_key: dict[str, int] = {}
+    first_display: dict[str, int] = {}
+    for i, (key, source, display) in enumerate(values):
+        sources[key].add(source)
+        first_key.setdefault(key, i)
+        first_display.setdefault(display, i)
+    key = min(sources, key=lambda k: (-len(sources[k]), first_key[k]))
+    shown = Counter(d for k, _, d in values if k == key)
+    return min(shown, key=lambda d: (-shown[d], not d[:1].isupper(), first_display[d]))
+
+
+def _participants(
+    order: Sequence[Unit], mentions: Sequence[Mention], people: People
+) -> list[BriefParticipant]:
+    by_person: dict[int, list[Mention]] = {}
+    for u in order:
+        for i in u.mentions:
+            by_person.setdefault(people.person_of[i], []).append(mentions[i])
+    out = []
+    for person, said in by_person.items():
+        name = people.names[person]
+        roles = []
+        for m in said:
+            raw = m.raw_role or m.name.title
+            role = normalise_role(raw)
+            if raw and role:
+                roles.append((role.key, m.source_id, raw))
+        affs = []
+        for m in said:
+            aff = m.affiliation or normalise_affiliation(m.role.country if m.role else None)
+            if aff is not None:
+                affs.append(
+                    (
+                        aff.key,
+                        m.source_id,
+                        aff.display if aff.country else m.raw_affiliation or aff.display,
+                    )
+                )
+        out.append(
+            BriefParticipant(
+                name=name,
+                aliases=sorted(
+                    {m.name.raw for m in said} - {name}, key=lambda s: (s.casefold(), s)
+                ),
+                role=_most(roles),
+                affiliation=_most(affs),
+                attributions=unique_attributions(m.attribution for m in said),
+            )
+        )
+    return out
+
+
+def _agenda(order: Sequence[Unit]) -> list[BriefItem]:
+    items = [item for u in order for e in u.events for item in e.agenda]
+    out = []
+    for group in group_items(items, lambda it: topic_words(it.topic), same_topic):
+        members = [items[i] for i in group]
+        out.append(
+            BriefItem(
+                topic=members[0].topic,
+                detail=next((m.detail for m in members if m.detail), None),
+                attributions=unique_attributions(m.attribution for m in members),
+            )
+        )
+    return out
+
+
+def _outcomes(eid: str, order: Sequence[Unit]) -> tuple[list[BriefOutcome], list[Conflict]]:
+    items = [item for u in order for e in u.events for item in e.outcomes]
+    out: list[BriefOutcome] = []
+    conflicts: list[Conflict] = []
+    for group in group_items(items, lambda it: topic_words(it.description), same_outcome):
+        members = [items[i] for i in group]
+        by_status: dict[OutcomeStatus, list[Attribution]] = defaultdict(list)
+        for m in members:
+            by_status[m.status].append(m.attribution)
+        status = min(
+            by_status,
+            key=lambda s: (-len({a.source_id for a in by_status[s]}), -_FIRMNESS[s]),
+        )
+        description = members[0].description
+        out.append(
+            BriefOutcome(
+                description=description,
+                status=status,
+                attributions=unique_attributions(m.attribution for m in members),
+            )
+        )
+        firm = {s for s in by_status if _FIRMNESS[s] >= 2}
+        if firm and len(firm) < len(by_status):
+            claims = {str(s): v for s, v in sorted(by_status.items(), key=lambda kv: kv[0])}
+            conflicts.append(make_conflict("outcome_status", description, eid, claims))
+    return out, conflicts
+
+
+def build_event(units: Sequence[Unit], mentions: Sequence[Mention], people: People) -> Built:
+    """Assemble one event from its cluster of units."""
+    order = sorted(units, key=_rank)
+    best = order[0]
+    eid = event_id((u.source_id, u.index) for u in units)
+    title = best.rep.title
+    kinds = Counter(u.kind for u in order)
+    kind = min(
+        kinds, key=lambda k: (-kinds[k], next(i for i, u in enumerate(order) if u.kind == k))
+    )
+    status, status_conflicts = _status(eid, title, order)
+    span, date_conflicts = _dates(eid, title, order)
+    location, place_conflicts = _place(eid, title, order)
+    outcomes, outcome_conflicts = _outcomes(eid, order)
+    date_text = next(
+        (u.rep.date_text for u in order if u.rep.date_text and (span is None or u.span == span)),
+        None,
+    ) or next((u.rep.date_text for u in order if u.rep.date_text), None)
+    event = BriefEvent(
+        id=eid,
+        title=title,
+        kind=kind,
+        status=status,
+        prominence="primary" if any(u.rep.prominence == "primary" for u in order) else "background",
+        start_date=span.start.iso() if span else None,
+        end_date=span.end.iso() if span and span.end else None,
+        date_text=date_text,
+        location=location.strip() if location else None,
+        participants=_participants(order, mentions, people),
+        agenda=_agenda(order),
+        outcomes=outcomes,
+        attributions=_attrs(order),
+    )
+    indices = [i for u in order for i in u.mentions]
+    conflicts = [
+        *date_conflicts,
+        *place_conflicts,
+        *status_conflicts,
+        *participant_conflicts(eid, indices, mentions, people),
+        *outcome_conflicts,
+    ]
+    return Built(event=event, span=span, conflicts=conflicts)

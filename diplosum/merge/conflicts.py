@@ -1,0 +1,139 @@
+"""Conflicts: competing claims, each with the attributions of the sources that make it.
+
+``role_holder`` compares everyone the input names in a one-holder role of a country
+("United States National Security Advisor"); ``participants`` does the same within one
+event. The per-event date, location, status and outcome conflicts are built with
+``make_conflict`` by ``build``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+from diplosum.contracts.brief import Attribution, Claim, Conflict
+from diplosum.merge.dates import PartialDate
+from diplosum.merge.ids import unique_attributions
+from diplosum.merge.people import Mention, People
+
+# A source is taken to speak for this many days either side of its publication date.
+ROLE_WINDOW_DAYS = 30
+
+RoleKey = tuple[str, str]
+
+
+def make_conflict(
+    kind: str,
+    subject: str,
+    event_id: str | None,
+    claims: Mapping[str, Iterable[Attribution]],
+) -> Conflict:
+    """A conflict whose claims are ordered by how many sources make them, then by value."""
+    built = [Claim(value=v, attributions=unique_attributions(a)) for v, a in claims.items()]
+    built.sort(
+        key=lambda c: (-len({a.source_id for a in c.attributions}), c.value.casefold(), c.value)
+    )
+    return Conflict(kind=kind, subject=subject, event_id=event_id, claims=built)
+
+
+def role_key(mention: Mention, person_country: str | None) -> tuple[RoleKey, str] | None:
+    """(country, role) and its display when the mention names a one-holder role."""
+    role = mention.role
+    if role is None or not role.single:
+        return None
+    country = mention.country or person_country
+    if country is None:
+        return None
+    return (country, role.key), f"{country} {role.display}"
+
+
+def _holders(
+    indices: Iterable[int], mentions: Sequence[Mention], people: People
+) -> dict[RoleKey, tuple[str, dict[int, list[int]]]]:
+    found: dict[RoleKey, tuple[str, dict[int, list[int]]]] = {}
+    for i in indices:
+        person = people.person_of[i]
+        keyed = role_key(mentions[i], people.countries[person])
+        if keyed is None:
+            continue
+        key, subject = keyed
+        entry = found.setdefault(key, (subject, defaultdict(list)))
+        entry[1][person].append(i)
+    return found
+
+
+def _claims(
+    holders: Mapping[int, list[int]],
+    persons: Iterable[int],
+    mentions: Sequence[Mention],
+    people: People,
+) -> dict[str, list[Attribution]]:
+    claims: dict[str, list[Attribution]] = defaultdict(list)
+    for p in persons:
+        claims[people.names[p]].extend(mentions[i].attribution for i in holders[p])
+    return claims
+
+
+def _times_overlap(a: set[PartialDate | None], b: set[PartialDate | None]) -> bool:
+    if None in a or None in b:
+        return True
+    return any(
+        max(x.first, y.first) - min(x.last, y.last) <= ROLE_WINDOW_DAYS
+        for x in a
+        for y in b
+        if x is not None and y is not None
+    )
+
+
+def role_holder_conflicts(
+    mentions: Sequence[Mention], people: People, published: Mapping[str, PartialDate | None]
+) -> list[Conflict]:
+    """Different people named in the same one-holder role by sources of overlapping time.
+
+    A source's time is its ``published`` date, widened by ``ROLE_WINDOW_DAYS`` each
+    side; a source whose date is unknown overlaps every other source.
+    """
+    out: list[Conflict] = []
+    for (_country, _role), (subject, holders) in _holders(
+        range(len(mentions)), mentions, people
+    ).items():
+        if len(holders) < 2:
+            continue
+        times = {
+            p: {published.get(mentions[i].source_id) for i in idx} for p, idx in holders.items()
+        }
+        persons = sorted(holders)
+        parent = {p: p for p in persons}
+        for x, p in enumerate(persons):
+            for q in persons[x + 1 :]:
+                if _times_overlap(times[p], times[q]):
+                    root_p, root_q = _root(parent, p), _root(parent, q)
+                    parent[max(root_p, root_q)] = min(root_p, root_q)
+        parts: dict[int, list[int]] = defaultdict(list)
+        for p in persons:
+            parts[_root(parent, p)].append(p)
+        for part in parts.values():
+            claims = _claims(holders, part, mentions, people)
+            if len(claims) > 1:
+                out.append(make_conflict("role_holder", subject, None, claims))
+    out.sort(key=lambda c: (c.subject, [cl.value for cl in c.claims]))
+    return out
+
+
+def _root(parent: dict[int, int], p: int) -> int:
+    while parent[p] != p:
+        p = parent[p]
+    return p
+
+
+def participant_conflicts(
+    event_id: str, indices: Iterable[int], mentions: Sequence[Mention], people: People
+) -> list[Conflict]:
+    """Within one event, different people named in the same one-holder role."""
+    out = []
+    for subject, holders in _holders(indices, mentions, people).values():
+        claims = _claims(holders, sorted(holders), mentions, people)
+        if len(claims) > 1:
+            out.append(make_conflict("participants", subject, event_id, claims))
+    out.sort(key=lambda c: (c.subject, [cl.value for cl in c.claims]))
+    return out

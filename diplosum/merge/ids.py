@@ -1,0 +1,32 @@
+"""Attribution de-duplication and ordering, and event ids."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from diplosum.contracts.brief import Attribution
+
+AttributionKey = tuple[str, bool, int, int, str, bool]
+
+
+def attribution_key(a: Attribution) -> AttributionKey:
+    """Sort and identity key: source, then position (unlocated last), then quote."""
+    return (a.source_id, a.start is None, a.start or 0, a.end or 0, a.quote, a.verified)
+
+
+def unique_attributions(items: Iterable[Attribution]) -> list[Attribution]:
+    """Identical attributions once each, ordered by source and position."""
+    seen: dict[AttributionKey, Attribution] = {}
+    for a in items:
+        seen.setdefault(attribution_key(a), a)
+    return [seen[k] for k in sorted(seen)]
+
+
+def event_id(members: Iterable[tuple[str, int]]) -> str:
+    """``ev-`` and 12 hex digits of the SHA-256 of the sorted (source_id, index) members.
+
+    Independent of input order, and stable when unrelated articles are added.
+    """
+    text = "\n".join(f"{source_id}\x1f{index}" for source_id, index in sorted(set(members)))
+    return "ev-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]

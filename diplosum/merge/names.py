@@ -1,0 +1,165 @@
+"""Person names as written: strip titles, fold, and compare spellings.
+
+"Secretary of State Antony Blinken" -> tokens ("antony", "blinken"), title hint
+"Secretary of State". A name of one word, or an initial and a surname, is *partial*.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from diplosum.merge.text import fold, squash, word_set
+
+_TITLE_WORDS = word_set("""
+    mr mrs ms miss dr prof sir dame lord lady his her excellency hon honorable the a
+    president vice premier prime minister foreign defense defence secretary of state for
+    national security adviser advisor senator sen rep representative congressman
+    congresswoman gov governor mayor ambassador envoy special director chairman chair
+    chancellor king queen prince princess crown supreme leader general gen adm admiral
+    col colonel lt capt captain commander chief top diplomat official officials senior spokesperson
+    spokesman spokeswoman councilor councillor deputy assistant former then ex late
+    house speaker white department party communist general-secretary secretary-general
+    us usa american america china chinese korean south north japanese russian indian
+    british french german ukrainian taiwanese israeli iranian treasury commerce
+    """)
+_HONORIFICS = word_set("mr mrs ms miss dr prof sir dame lord lady hon honorable the a")
+GIVEN_SAME = 85
+# Short forms that are not prefixes of the full name.
+_NICKNAMES = {
+    "joe": "joseph",
+    "bill": "william",
+    "bob": "robert",
+    "mike": "michael",
+    "jim": "james",
+    "tony": "anthony",
+    "dick": "richard",
+    "jack": "john",
+    "liz": "elizabeth",
+    "kate": "katherine",
+    "peggy": "margaret",
+    "ted": "edward",
+    "chuck": "charles",
+}
+_SUFFIXES = word_set("jr sr ii iii iv")
+_PARENS = re.compile(r"\([^)]*\)")
+_JOINERS = re.compile(r"[-\u2010\u2011\u2012\u2013]")
+_NON_NAME = re.compile(r"[^a-z0-9]")
+
+
+@dataclass(frozen=True)
+class Name:
+    """A parsed name. ``tokens`` compare; ``display`` is the name without its title."""
+
+    raw: str
+    display: str
+    tokens: tuple[str, ...]
+    title: str | None
+
+    @property
+    def full(self) -> bool:
+        """Two or more words, the first not a bare initial."""
+        return len(self.tokens) >= 2 and len(self.tokens[0]) > 1
+
+    @property
+    def key(self) -> str:
+        return " ".join(self.tokens)
+
+
+def _fold_word(word: str) -> str:
+    return _NON_NAME.sub("", fold(_JOINERS.sub("", word)))
+
+
+@lru_cache(maxsize=65536)
+def parse_name(raw: str) -> Name:
+    """Parse a participant's name as written."""
+    text = squash(_PARENS.sub(" ", raw).replace(",", " "))
+    pairs = [(w, _fold_word(w)) for w in text.split()]
+    pairs = [(w, f) for w, f in pairs if f]
+    if not pairs:
+        return Name(raw=squash(raw), display=squash(raw), tokens=(), title=None)
+    cut = 0
+    while cut < len(pairs) - 1 and _is_title_word(pairs[cut][0]):
+        cut += 1
+    end = len(pairs)
+    while end - cut > 1 and pairs[end - 1][1] in _SUFFIXES:
+        end -= 1
+    title_words = [w for w, f in pairs[:cut] if f not in _HONORIFICS]
+    kept = pairs[cut:end]
+    return Name(
+        raw=squash(raw),
+        display=" ".join(w for w, _ in kept),
+        tokens=tuple(f for _, f in kept),
+        title=" ".join(title_words) or None,
+    )
+
+
+def _is_title_word(word: str) -> bool:
+    # "then-House" and "Vice-President" are titles too: check each hyphen part.
+    parts = [_NON_NAME.sub("", fold(p)) for p in _JOINERS.split(word)]
+    parts = [p for p in parts if p]
+    return bool(parts) and all(p in _TITLE_WORDS for p in parts)
+
+
+def surname_equal(a: str, b: str) -> bool:
+    """Equal, or one edit apart when both are long enough to make that a typo."""
+    if a == b:
+        return True
+    return min(len(a), len(b)) >= 5 and Levenshtein.distance(a, b) <= 1
+
+
+def given_equal(a: str, b: str) -> bool:
+    """Given names: equal, a short form ("Joe"/"Joseph", "Dan"/"Daniel", but not
+    "Joseph"/"Josephine"), or a close variant ("Antony"/"Anthony")."""
+    if a == b:
+        return True
+    if _NICKNAMES.get(a) == b or _NICKNAMES.get(b) == a:
+        return True
+    short, long = sorted((a, b), key=len)
+    if 3 <= len(short) <= 5 and len(long) >= len(short) + 2 and long.startswith(short):
+        return True
+    return fuzz.ratio(a, b) >= GIVEN_SAME
+
+
+def full_names_match(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Could two full names be spellings of one name? Middle names are ignored."""
+    if a == b or "".join(a) == "".join(b):
+        return True
+    if surname_equal(a[-1], b[-1]) and given_equal(a[0], b[0]):
+        return True
+    # Family name first or last: "Wang Yi" / "Yi Wang".
+    return len(a) == len(b) == 2 and a[0] == b[1] and a[1] == b[0]
+
+
+def partial_matches(partial: tuple[str, ...], full: tuple[str, ...]) -> bool:
+    """Does a partial name ("Yi", "Wang", "J. Sullivan") fit a full one ("Wang Yi")?"""
+    if len(partial) == 1:
+        word = partial[0]
+        return word in full or surname_equal(word, full[-1])
+    initial, surname = partial[0], partial[-1]
+    return full[0].startswith(initial) and surname_equal(surname, full[-1])
+
+
+def block_keys(tokens: tuple[str, ...]) -> set[str]:
+    """Keys shared by any two full names that ``full_names_match`` may pair: surnames one
+    edit apart, a two-word name and its reversal, spellings equal without spaces."""
+    keys = {"=" + "".join(tokens)}
+    surname = tokens[-1]
+    keys.add(surname)
+    if len(surname) >= 5:
+        keys.update(surname[:i] + surname[i + 1 :] for i in range(len(surname)))
+    if len(tokens) == 2:
+        keys.add("~" + " ".join(sorted(tokens)))
+    return keys
+
+
+def surname_keys(word: str) -> set[str]:
+    """Keys under which a partial name finds full names with that surname (one edit)."""
+    keys = {word}
+    if len(word) >= 5:
+        keys.update(word[:i] + word[i + 1 :] for i in range(len(word)))
+    return keys

@@ -1,0 +1,320 @@
+"""Entity resolution for people named across all the sourced events.
+
+1. Full names ("Antony Blinken", "Anthony Blinken") are grouped when their spellings
+   match (``names.full_names_match``) and their countries do not contradict; fuzzy
+   (non-identical) spellings also need compatible roles. Each person has a main
+   spelling (the one most sources use) and every other spelling must match it, so a
+   chain of near-matches never glues two people together.
+2. A partial name ("Sullivan", "Yi", "Secretary of State Blinken") is attached to the
+   one matching person in the narrowest scope that has one: the same event, else the
+   same article, else the whole input. A candidate whose role or country contradicts
+   the mention is never used; two remaining candidates leave the name unresolved.
+3. Unresolved partial names become people of their own, grouped by the same word.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+
+from diplosum.contracts.brief import Attribution
+from diplosum.merge.names import (
+    Name,
+    block_keys,
+    full_names_match,
+    parse_name,
+    partial_matches,
+    surname_keys,
+)
+from diplosum.merge.places import Affiliation, countries_compatible, normalise_affiliation
+from diplosum.merge.roles import Role, normalise_role, roles_compatible
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One participant as one source names them in one event."""
+
+    unit: int
+    source_id: str
+    name: Name
+    role: Role | None
+    raw_role: str | None
+    affiliation: Affiliation | None
+    raw_affiliation: str | None
+    attribution: Attribution
+    # The affiliation's country, else the role's ("US National Security Advisor").
+    country: str | None
+
+
+def make_mention(
+    unit: int,
+    source_id: str,
+    name: str,
+    role: str | None,
+    affiliation: str | None,
+    attribution: Attribution,
+) -> Mention:
+    parsed = parse_name(name)
+    # "Secretary of State Blinken" with no role: the title is the role.
+    norm_role = normalise_role(role) or normalise_role(parsed.title)
+    norm_affiliation = normalise_affiliation(affiliation)
+    country = norm_affiliation.country if norm_affiliation is not None else None
+    if country is None and norm_role is not None:
+        country = norm_role.country
+    return Mention(
+        unit=unit,
+        source_id=source_id,
+        name=parsed,
+        role=norm_role,
+        raw_role=role.strip() if role and role.strip() else None,
+        affiliation=norm_affiliation,
+        raw_affiliation=affiliation.strip() if affiliation and affiliation.strip() else None,
+        attribution=attribution,
+        country=country,
+    )
+
+
+@dataclass
+class _Group:
+    """People being built: name variants with what is known about them."""
+
+    variants: list[tuple[str, ...]] = field(default_factory=list)
+    countries: set[str] = field(default_factory=set)
+    roles: set[Role] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class People:
+    """``person_of[i]`` is the person of mention i; people are numbered from 0."""
+
+    person_of: list[int]
+    names: list[str]
+    countries: list[str | None]
+
+
+def _roles_fit(a: Iterable[Role], b: Iterable[Role]) -> bool:
+    """No contradiction: either side unknown, or some pair of roles compatible."""
+    left, right = list(a), list(b)
+    return not left or not right or any(roles_compatible(x, y) for x in left for y in right)
+
+
+def _fits(mention: Mention, group: _Group) -> bool:
+    country = mention.country
+    if country is not None and group.countries and country not in group.countries:
+        return False
+    return mention.role is None or _roles_fit([mention.role], group.roles)
+
+
+@dataclass
+class _Variant:
+    """Full-name mentions sharing a spelling and a country (or none)."""
+
+    tokens: tuple[str, ...]
+    country: str | None
+    mentions: list[int] = field(default_factory=list)
+    sources: set[str] = field(default_factory=set)
+    roles: set[Role] = field(default_factory=set)
+
+    def fits(self, other: _Variant) -> bool:
+        if not countries_compatible(self.country, other.country):
+            return False
+        if self.tokens == other.tokens:
+            return True
+        return full_names_match(self.tokens, other.tokens) and _roles_fit(self.roles, other.roles)
+
+
+def _components(variants: list[_Variant]) -> list[list[int]]:
+    """Connected components of the "may be the same person" graph, found by blocking."""
+    parent = list(range(len(variants)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for i, v in enumerate(variants):
+        for key in block_keys(v.tokens):
+            blocks[key].append(i)
+    checked: set[tuple[int, int]] = set()
+    for members in blocks.values():
+        for x, i in enumerate(members):
+            for j in members[x + 1 :]:
+                if (i, j) in checked or find(i) == find(j):
+                    continue
+                checked.add((i, j))
+                if variants[i].fits(variants[j]):
+                    parent[find(j)] = find(i)
+    comps: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(variants)):
+        comps[find(i)].append(i)
+    return sorted(comps.values())
+
+
+def _joins(variants: Sequence[_Variant], i: int, cluster: list[int]) -> bool:
+    """A spelling joins a person when it matches the person's main (first) spelling and
+    no spelling of the person has a different country."""
+    v = variants[i]
+    return v.fits(variants[cluster[0]]) and all(
+        countries_compatible(v.country, variants[j].country) for j in cluster
+    )
+
+
+def _full_people(mentions: Sequence[Mention]) -> tuple[list[_Group], dict[int, int]]:
+    by_key: dict[tuple[tuple[str, ...], str | None], _Variant] = {}
+    for i, m in enumerate(mentions):
+        if not m.name.full:
+            continue
+        v = by_key.setdefault((m.name.tokens, m.country), _Variant(m.name.tokens, m.country))
+        v.mentions.append(i)
+        v.sources.add(m.source_id)
+        if m.role is not None:
+            v.roles.add(m.role)
+    variants = sorted(by_key.values(), key=lambda v: (v.tokens, v.country or ""))
+    groups: list[_Group] = []
+    person_of: dict[int, int] = {}
+    for comp in _components(variants):
+        order = sorted(
+            comp,
+            key=lambda i: (-len(variants[i].sources), -len(variants[i].mentions), i),
+        )
+        clusters: list[list[int]] = []
+        for i in order:
+            home = next((c for c in clusters if _joins(variants, i, c)), None)
+            if home is None:
+                clusters.append([i])
+            else:
+                home.append(i)
+        for cluster in clusters:
+            group = _Group()
+            for i in cluster:
+                v = variants[i]
+                group.variants.append(v.tokens)
+                group.roles |= v.roles
+                if v.country is not None:
+                    group.countries.add(v.country)
+                person_of.update(dict.fromkeys(v.mentions, len(groups)))
+            groups.append(group)
+    return groups, person_of
+
+
+def _pick(
+    candidates: set[int], mention: Mention, groups: list[_Group], fits: Callable[[int], bool]
+) -> int | bool | None:
+    """The one fitting candidate, None when there is none, False when it is ambiguous."""
+    fitting = sorted(p for p in candidates if fits(p))
+    if len(fitting) > 1 and mention.role is not None:
+        by_role = [p for p in fitting if groups[p].roles]
+        fitting = by_role or fitting
+    if len(fitting) > 1 and mention.country is not None:
+        by_country = [p for p in fitting if mention.country in groups[p].countries]
+        fitting = by_country or fitting
+    if not fitting:
+        return None
+    return fitting[0] if len(fitting) == 1 else False
+
+
+def resolve(mentions: Sequence[Mention]) -> People:
+    """Assign every mention a person; see the module docstring for the rules.
+
+    The mentions of one event, and of one source, must be contiguous (``merge`` orders
+    them by source, event and position).
+    """
+    groups, person_of = _full_people(mentions)
+    index: dict[str, set[int]] = defaultdict(set)
+    named = dict(person_of)  # full names only, before partial names are resolved
+    unit_run: dict[int, tuple[int, int]] = {}
+    source_run: dict[str, tuple[int, int]] = {}
+    for i, m in enumerate(mentions):
+        unit_run[m.unit] = (unit_run.get(m.unit, (i, i))[0], i + 1)
+        source_run[m.source_id] = (source_run.get(m.source_id, (i, i))[0], i + 1)
+
+    def named_in(run: tuple[int, int], among: set[int]) -> set[int]:
+        """People among ``among`` named by full name in a run of mentions."""
+        found = {named.get(j) for j in range(*run)}
+        return {p for p in found if p is not None and p in among}
+
+    for p, group in enumerate(groups):
+        for tokens in group.variants:
+            for word in tokens:
+                index[word].add(p)
+            for key in surname_keys(tokens[-1]):
+                index[key].add(p)
+
+    def matching(tokens: tuple[str, ...]) -> set[int]:
+        """Everyone whose full name the partial name fits."""
+        near = set().union(*(index.get(k, set()) for k in surname_keys(tokens[-1])))
+        if len(tokens) == 1:
+            near |= index.get(tokens[0], set())
+        return {p for p in near if any(partial_matches(tokens, v) for v in groups[p].variants)}
+
+    known: dict[tuple[int, str | None, str | None], bool] = {}
+
+    def fits(p: int, m: Mention) -> bool:
+        key = (p, m.country, m.role.key if m.role is not None else None)
+        if key not in known:
+            known[key] = _fits(m, groups[p])
+        return known[key]
+
+    fitting: dict[tuple[str, ...], set[int]] = {}
+    unresolved: dict[tuple[str, ...], list[tuple[int, _Group]]] = defaultdict(list)
+    for i, m in enumerate(mentions):
+        if i in person_of:
+            continue
+        tokens = m.name.tokens or (m.name.raw.casefold(),)
+        if tokens not in fitting:
+            fitting[tokens] = matching(tokens)
+        wide = fitting[tokens]
+        pools = (named_in(unit_run[m.unit], wide), named_in(source_run[m.source_id], wide), wide)
+        for pool in pools:
+            found = _pick(pool, m, groups, partial(fits, m=m))
+            if found is None:
+                continue
+            if found is not False:
+                person_of[i] = int(found)
+            break
+        if i in person_of:
+            continue
+        # Still unknown: share a person with earlier unresolved mentions of the same word.
+        slots = unresolved[tokens]
+        slot = next((s for s in slots if _fits(m, s[1])), None)
+        if slot is None:
+            slot = (len(groups), _Group(variants=[tokens]))
+            groups.append(slot[1])
+            slots.append(slot)
+        person_of[i] = slot[0]
+        if m.country is not None:
+            slot[1].countries.add(m.country)
+        if m.role is not None:
+            slot[1].roles.add(m.role)
+    return _describe(mentions, person_of, len(groups))
+
+
+def _display(said: Sequence[Mention]) -> str:
+    """Full names first, then the spelling most sources use, then the most used, then the
+    longest."""
+    uses = Counter((m.name.full, m.name.display or m.name.raw) for m in said)
+    sources = Counter({(m.name.full, m.name.display or m.name.raw, m.source_id) for m in said})
+    by_source = Counter((full, shown) for full, shown, _ in sources)
+    best = min(uses, key=lambda s: (not s[0], -by_source[s], -uses[s], -len(s[1]), s[1]))
+    return best[1]
+
+
+def _commonest(said: Sequence[Mention]) -> str | None:
+    counts = Counter(m.country for m in said if m.country is not None)
+    return min(counts, key=lambda k: (-counts[k], k)) if counts else None
+
+
+def _describe(mentions: Sequence[Mention], person_of: dict[int, int], count: int) -> People:
+    of = [person_of[i] for i in range(len(mentions))]
+    said: list[list[Mention]] = [[] for _ in range(count)]
+    for m, p in zip(mentions, of, strict=True):
+        said[p].append(m)
+    return People(
+        person_of=of,
+        names=[_display(ms) if ms else "" for ms in said],
+        countries=[_commonest(ms) for ms in said],
+    )

@@ -1,0 +1,72 @@
+"""The extraction prompt: two template files, rendered strictly, identified by a hash.
+
+The templates live in the project's top-level ``prompts/`` folder, which the wheel
+ships as ``diplosum/_prompts``. ``DIPLOSUM_PROMPT_DIR`` or ``prompt_dir=`` points at
+another folder holding ``extract.system.txt`` and ``extract.user.txt``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import string
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from diplosum.article import Article
+from diplosum.errors import PromptError
+
+PROMPT_DIR_ENV = "DIPLOSUM_PROMPT_DIR"
+_NAMES = ("extract.system.txt", "extract.user.txt")
+
+
+@dataclass(frozen=True)
+class Prompt:
+    system: str
+    user_template: str
+    origin: str
+
+    @property
+    def sha256(self) -> str:
+        canonical = json.dumps(
+            {"system": self.system, "user": self.user_template}, sort_keys=True
+        ).encode("utf-8")
+        return hashlib.sha256(canonical).hexdigest()
+
+    def render_user(self, article: Article) -> str:
+        values = {
+            "article_id": article.id,
+            "published": article.published or "unknown",
+            "article_text": article.text.strip(),
+        }
+        try:
+            return string.Template(self.user_template).substitute(values)
+        except KeyError as exc:
+            raise PromptError(
+                f"{self.origin}/extract.user.txt uses ${{{exc.args[0]}}}, which is not one of "
+                f"{', '.join(sorted(values))}"
+            ) from None
+        except ValueError as exc:
+            raise PromptError(f"{self.origin}/extract.user.txt: {exc}") from None
+
+
+def default_prompt_dir() -> Path:
+    """The shipped prompts: inside the installed package, else the checkout's ``prompts/``."""
+    packaged = Path(str(resources.files("diplosum"))) / "_prompts"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "prompts"
+
+
+def load_prompt(prompt_dir: str | os.PathLike[str] | None = None) -> Prompt:
+    folder = Path(prompt_dir or os.environ.get(PROMPT_DIR_ENV) or default_prompt_dir())
+    texts: list[str] = []
+    for name in _NAMES:
+        path = folder / name
+        try:
+            texts.append(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise PromptError(f"cannot read prompt file {path}: {exc.strerror or exc}") from None
+    return Prompt(system=texts[0], user_template=texts[1], origin=str(folder))

@@ -1,0 +1,1 @@
+"""Renderers: a Brief in, text out. Pure functions, no I/O."""

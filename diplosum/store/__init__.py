@@ -1,0 +1,1 @@
+"""Stores of model responses keyed by request fingerprint: recordings and the cache."""

@@ -1,0 +1,164 @@
+"""The response cache: a SQLite file of validated replies keyed by request fingerprint.
+
+Safe with several processes at once (WAL journal, busy timeout, one short
+transaction per write). A file that SQLite cannot read is moved aside to
+``<name>.corrupt-<timestamp>`` with a warning, and a fresh cache is started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import platformdirs
+
+from diplosum.errors import CacheError
+from diplosum.llm.base import (
+    CallStats,
+    ExtractionBackend,
+    ExtractionRequest,
+    ModelReply,
+    aclose_backend,
+)
+
+CACHE_ENV = "DIPLOSUM_CACHE"
+log = logging.getLogger("diplosum.cache")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    fingerprint TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    content TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+)
+"""
+
+
+def default_cache_path() -> Path:
+    """``$DIPLOSUM_CACHE``, else ``responses.sqlite3`` in the user cache dir (XDG)."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return Path(configured)
+    return Path(platformdirs.user_cache_dir("diplosum")) / "responses.sqlite3"
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    path: Path
+    entries: int
+    bytes: int
+    models: dict[str, int]
+
+
+class ResponseCache:
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path) if path is not None else default_cache_path()
+        self.recovered_from: Path | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CacheError(f"cannot create cache folder {self.path.parent}: {exc}") from exc
+        try:
+            self._init()
+        except sqlite3.DatabaseError as exc:
+            self._move_aside(exc)
+            self._init()
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout = 30000")
+            yield conn
+        finally:
+            conn.close()
+
+    def _init(self) -> None:
+        with self._connect() as conn:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(_SCHEMA)
+            (status,) = conn.execute("PRAGMA quick_check").fetchone()
+            if status != "ok":
+                raise sqlite3.DatabaseError(f"integrity check failed: {status}")
+
+    def _move_aside(self, exc: sqlite3.DatabaseError) -> None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{os.getpid()}")
+        for suffix in ("", "-wal", "-shm"):
+            part = Path(str(self.path) + suffix)
+            if part.exists():
+                part.replace(Path(str(aside) + suffix))
+        self.recovered_from = aside
+        log.warning("cache %s is unreadable (%s); moved it to %s", self.path, exc, aside)
+
+    def get(self, fingerprint: str) -> tuple[str, str] | None:
+        """The cached ``(content, model)`` for a fingerprint, or None."""
+        with self._connect() as conn:
+            row = conn.execute(
+                "SELECT content, model FROM responses WHERE fingerprint = ?", (fingerprint,)
+            ).fetchone()
+        return None if row is None else (str(row[0]), str(row[1]))
+
+    def put(self, request: ExtractionRequest, reply: ModelReply) -> None:
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    request.fingerprint,
+                    request.article_id,
+                    reply.model,
+                    reply.content,
+                    reply.stats.prompt_tokens,
+                    reply.stats.completion_tokens,
+                    datetime.now(UTC).isoformat(timespec="seconds"),
+                ),
+            )
+
+    def stats(self) -> CacheStats:
+        with self._connect() as conn:
+            rows = conn.execute("SELECT model, count(*) FROM responses GROUP BY model").fetchall()
+        size = sum(
+            Path(str(self.path) + s).stat().st_size
+            for s in ("", "-wal")
+            if Path(str(self.path) + s).exists()
+        )
+        models = {str(m): int(n) for m, n in rows}
+        return CacheStats(self.path, sum(models.values()), size, models)
+
+    def clear(self) -> int:
+        with self._connect() as conn:
+            removed = conn.execute("DELETE FROM responses").rowcount
+            conn.execute("VACUUM")
+        return int(removed)
+
+
+class CachingBackend:
+    """Answers from the cache when it can; otherwise asks ``inner`` and stores the reply."""
+
+    def __init__(self, inner: ExtractionBackend, cache: ResponseCache) -> None:
+        self.inner = inner
+        self.cache = cache
+
+    async def aclose(self) -> None:
+        await aclose_backend(self.inner)
+
+    async def extract(self, request: ExtractionRequest) -> ModelReply:
+        hit = self.cache.get(request.fingerprint)
+        if hit is not None:
+            content, model = hit
+            return ModelReply(content=content, model=model, origin="cache", stats=CallStats())
+        started = time.monotonic()
+        reply = await self.inner.extract(request)
+        self.cache.put(request, reply)
+        log.debug("cached %s after %.1fs", request.article_id, time.monotonic() - started)
+        return reply

@@ -1,0 +1,251 @@
+"""Recordings: replay files of model responses, one JSON object per line (JSONL).
+
+Each line is a ``RecordingEntry``: the request's fingerprint and the values it was
+computed from, the article id, the response (the extraction as a JSON object),
+token usage, and how the entry was made (``recorded`` from an endpoint, or
+``handwritten``). Lines are sorted by article id, so files diff well. Nothing
+secret is ever part of an entry. Files are rewritten atomically after every new
+entry, so an interrupted run leaves a valid file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from diplosum._version import __version__
+from diplosum.errors import MissingRecordingError, RecordingError, StaleRecordingError
+from diplosum.llm.base import (
+    CallStats,
+    ExtractionBackend,
+    ExtractionRequest,
+    ModelReply,
+    aclose_backend,
+)
+from diplosum.store.atomic import write_atomic
+from diplosum.store.fingerprint import canonical_json
+
+FORMAT: Literal["diplosum.recording/1"] = "diplosum.recording/1"
+RecordingMode = Literal["replay", "record", "auto"]
+RECORDING_MODES: tuple[RecordingMode, ...] = ("replay", "record", "auto")
+
+
+class RecordedUsage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class RecordingEntry(BaseModel):
+    format: Literal["diplosum.recording/1"] = FORMAT
+    fingerprint: str
+    article_id: str
+    model: str
+    mode: str
+    prompt_sha256: str
+    schema_sha256: str
+    article_sha256: str
+    published: str | None = None
+    temperature: float | None = None
+    origin: Literal["recorded", "handwritten"]
+    created_at: str
+    diplosum_version: str = __version__
+    usage: RecordedUsage | None = None
+    note: str | None = None
+    response: dict[str, Any]
+
+    @classmethod
+    def for_request(
+        cls,
+        request: ExtractionRequest,
+        *,
+        origin: Literal["recorded", "handwritten"],
+        response: dict[str, Any],
+        usage: RecordedUsage | None = None,
+        note: str | None = None,
+    ) -> RecordingEntry:
+        return cls(
+            fingerprint=request.fingerprint,
+            article_id=request.article_id,
+            **_key_values(request),
+            origin=origin,
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            usage=usage,
+            note=note,
+            response=response,
+        )
+
+    @classmethod
+    def from_reply(cls, request: ExtractionRequest, reply: ModelReply) -> RecordingEntry:
+        return cls.for_request(
+            request,
+            origin="recorded",
+            response=json.loads(reply.content),
+            usage=RecordedUsage(
+                prompt_tokens=reply.stats.prompt_tokens,
+                completion_tokens=reply.stats.completion_tokens,
+            ),
+            note=f"recorded from model {reply.model}",
+        )
+
+
+def _key_values(request: ExtractionRequest) -> dict[str, Any]:
+    fields = request.key_fields
+    missing = {"model", "mode", "prompt_sha256", "schema_sha256", "article_sha256"} - set(fields)
+    if missing:
+        raise RecordingError(f"request for {request.article_id} lacks {sorted(missing)}")
+    return {
+        "model": fields["model"],
+        "mode": fields["mode"],
+        "prompt_sha256": fields["prompt_sha256"],
+        "schema_sha256": fields["schema_sha256"],
+        "article_sha256": fields["article_sha256"],
+        "published": fields.get("published"),
+        "temperature": fields.get("sampling", {}).get("temperature"),
+    }
+
+
+class RecordingFile:
+    """The entries of one JSONL replay file, indexed by fingerprint."""
+
+    def __init__(self, path: str | os.PathLike[str], entries: Iterable[RecordingEntry] = ()):
+        self.path = Path(path)
+        self._by_fingerprint: dict[str, RecordingEntry] = {}
+        for entry in entries:
+            self._by_fingerprint[entry.fingerprint] = entry
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, missing_ok: bool = False) -> RecordingFile:
+        path = Path(path)
+        if not path.exists():
+            if missing_ok:
+                return cls(path)
+            raise RecordingError(f"{path}: recording file not found")
+        entries: list[RecordingEntry] = []
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                entries.append(RecordingEntry.model_validate_json(line))
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"]) or "line"
+                raise RecordingError(f"{path}:{number}: {where}: {first['msg']}") from None
+        return cls(path, entries)
+
+    @property
+    def entries(self) -> list[RecordingEntry]:
+        return sorted(self._by_fingerprint.values(), key=lambda e: (e.article_id, e.fingerprint))
+
+    def models(self) -> set[str]:
+        return {e.model for e in self._by_fingerprint.values()}
+
+    def get(self, fingerprint: str) -> RecordingEntry | None:
+        return self._by_fingerprint.get(fingerprint)
+
+    def add(self, entry: RecordingEntry) -> None:
+        """Add an entry, replacing any older one for the same article, model and mode."""
+        replaced = [
+            fp
+            for fp, old in self._by_fingerprint.items()
+            if (old.article_id, old.model, old.mode) == (entry.article_id, entry.model, entry.mode)
+        ]
+        for fp in replaced:
+            del self._by_fingerprint[fp]
+        self._by_fingerprint[entry.fingerprint] = entry
+
+    def save(self) -> None:
+        write_atomic(
+            self.path, "".join(canonical_json(e.model_dump()) + "\n" for e in self.entries)
+        )
+
+    def explain_miss(self, request: ExtractionRequest) -> RecordingError:
+        """The error for a request with no entry: stale (with what changed) or missing."""
+        candidates = [e for e in self.entries if e.article_id == request.article_id]
+        wanted = _key_values(request)
+        if not candidates:
+            return MissingRecordingError(
+                f"no recording for article {request.article_id} "
+                f"(fingerprint {request.fingerprint}) in {self.path}; "
+                f"record it with: {_record_command(self.path)}"
+            )
+        entry = candidates[0]
+        changed = [
+            f"{name} {str(getattr(entry, name))[:12]} -> {str(wanted[name])[:12]}"
+            for name in (
+                "prompt_sha256",
+                "schema_sha256",
+                "article_sha256",
+                "published",
+                "model",
+                "mode",
+            )
+            if getattr(entry, name) != wanted[name]
+        ]
+        if entry.temperature != wanted["temperature"]:
+            changed.append(f"temperature {entry.temperature} -> {wanted['temperature']}")
+        command = (
+            f"diplosum recordings restamp {self.path}"
+            if entry.origin == "handwritten"
+            else _record_command(self.path)
+        )
+        return StaleRecordingError(
+            f"recording for article {request.article_id} in {self.path} is stale "
+            f"({'; '.join(changed)}); re-record with: {command}"
+        )
+
+
+def _record_command(path: Path) -> str:
+    return f"diplosum brief <articles> --auto-record {path}"
+
+
+class ReplayBackend:
+    """Answers only from a recording file; never calls a model."""
+
+    def __init__(self, recordings: RecordingFile) -> None:
+        self.recordings = recordings
+
+    async def extract(self, request: ExtractionRequest) -> ModelReply:
+        entry = self.recordings.get(request.fingerprint)
+        if entry is None:
+            raise self.recordings.explain_miss(request)
+        return ModelReply(
+            content=json.dumps(entry.response, ensure_ascii=False),
+            model=entry.model,
+            origin="replay",
+            stats=CallStats(),
+        )
+
+
+class RecordingBackend:
+    """Calls ``inner`` and writes each reply to the file (``record``), or only for
+    requests the file cannot answer yet (``auto``)."""
+
+    def __init__(
+        self, inner: ExtractionBackend, recordings: RecordingFile, *, mode: RecordingMode
+    ) -> None:
+        if mode not in ("record", "auto"):
+            raise ValueError(f"RecordingBackend mode must be record or auto, not {mode!r}")
+        self.inner = inner
+        self.recordings = recordings
+        self.mode = mode
+        self._lock = asyncio.Lock()
+
+    async def aclose(self) -> None:
+        await aclose_backend(self.inner)
+
+    async def extract(self, request: ExtractionRequest) -> ModelReply:
+        if self.mode == "auto" and self.recordings.get(request.fingerprint) is not None:
+            return await ReplayBackend(self.recordings).extract(request)
+        reply = await self.inner.extract(request)
+        entry = RecordingEntry.from_reply(request, reply)
+        async with self._lock:
+            self.recordings.add(entry)
+            self.recordings.save()
+        return reply
