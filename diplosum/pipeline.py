@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 from collections.abc import Iterable
@@ -20,6 +21,7 @@ from diplosum.contracts.sourced import SourcedEvent
 from diplosum.errors import ConfigurationError, ModelError, RecordingError
 from diplosum.ingest.load import InputItem, Loaded, load_articles
 from diplosum.llm.base import CallStats, ExtractionBackend, Mode, ModelReply, aclose_backend
+from diplosum.llm.openai_backend import ClientSettings, OpenAIBackend
 from diplosum.merge import merge
 from diplosum.prompts import Prompt, load_prompt
 from diplosum.requests import build_request
@@ -93,6 +95,7 @@ def brief(
     prompt_dir: PathArg | None = None,
     temperature: float | None = 0.0,
     timeout: float | None = None,
+    client: ClientSettings | None = None,
     backend: ExtractionBackend | None = None,
 ) -> Brief:
     """Summarise articles into a ``Brief``; see ``abrief`` for the arguments.
@@ -120,6 +123,7 @@ def brief(
             prompt_dir=prompt_dir,
             temperature=temperature,
             timeout=timeout,
+            client=client,
             backend=backend,
         )
     )
@@ -140,6 +144,7 @@ async def abrief(
     prompt_dir: PathArg | None = None,
     temperature: float | None = 0.0,
     timeout: float | None = None,
+    client: ClientSettings | None = None,
     backend: ExtractionBackend | None = None,
 ) -> Brief:
     """Summarise articles into a ``Brief``, extracting up to ``concurrency`` at once.
@@ -151,6 +156,8 @@ async def abrief(
         ``$DIPLOSUM_RECORDINGS`` and ``$DIPLOSUM_RECORDING_MODE`` apply.
     cache: ``True`` for the default cache file, a path for another, ``None``/``False``
         for none (the CLI turns it on by default).
+    client: settings of the live client (retries, re-asks, timeout, token limit);
+        ``base_url``, ``api_key`` and ``timeout`` given here take precedence.
     backend: answer requests with this instead (tests, custom model clients).
     An article that cannot be summarised is listed in ``brief.failures``.
     """
@@ -167,9 +174,8 @@ async def abrief(
     )
     owned = backend is None
     if backend is None:
-        backend = _make_backend(
-            recordings, recording_file, cache, base_url=base_url, api_key=api_key, timeout=timeout
-        )
+        settings = _client_settings(client, base_url=base_url, api_key=api_key, timeout=timeout)
+        backend = _make_backend(recordings, recording_file, cache, settings)
     try:
         return await _run(loaded, backend, prompt, chosen_model, chosen_mode, temperature, limit)
     finally:
@@ -256,6 +262,22 @@ def _describe(exc: ValidationError) -> str:
     )
 
 
+def _client_settings(
+    client: ClientSettings | None,
+    *,
+    base_url: str | None,
+    api_key: str | None,
+    timeout: float | None,
+) -> ClientSettings:
+    settings = client or ClientSettings()
+    return dataclasses.replace(
+        settings,
+        base_url=base_url or settings.base_url,
+        api_key=api_key or settings.api_key,
+        timeout=timeout if timeout is not None else settings.timeout,
+    )
+
+
 def _open_recordings(recordings: Recordings | None) -> RecordingFile | None:
     if recordings is None:
         return None
@@ -266,20 +288,13 @@ def _make_backend(
     recordings: Recordings | None,
     recording_file: RecordingFile | None,
     cache: bool | PathArg | None,
-    *,
-    base_url: str | None,
-    api_key: str | None,
-    timeout: float | None,
+    settings: ClientSettings,
 ) -> ExtractionBackend:
     if recordings is not None and recordings.mode == "replay":
         assert recording_file is not None
         return ReplayBackend(recording_file)
 
-    from diplosum.llm.openai_backend import ClientSettings, OpenAIBackend
-
-    live: ExtractionBackend = OpenAIBackend(
-        ClientSettings(base_url=base_url, api_key=api_key, timeout=timeout)
-    )
+    live: ExtractionBackend = OpenAIBackend(settings)
     if cache and (recordings is None or recordings.mode == "auto"):
         live = CachingBackend(live, ResponseCache(None if cache is True else Path(cache)))
     if recordings is not None:

@@ -10,7 +10,7 @@ from diplosum.requests import build_request
 from diplosum.store.cache import CachingBackend, ResponseCache
 from tests.fakes import FakeBackend
 
-ANSWER = {"headline": None, "events": []}
+ANSWER: dict[str, object] = {"headline": None, "events": []}
 
 
 def _request(article_id: str = "a1", text: str = "Alpha met Beta.\n") -> ExtractionRequest:

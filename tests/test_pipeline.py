@@ -83,7 +83,7 @@ def test_missing_prompt_variable_fails_loudly(tmp_path: Path) -> None:
 
 def test_strings_and_articles_are_inputs() -> None:
     article = diplosum.Article(id="x", text="Alpha met Beta.\n")
-    answer = {"headline": None, "events": []}
+    answer: dict[str, object] = {"headline": None, "events": []}
     brief = diplosum.brief(
         [article, "Gamma met Delta.\nLeave a Comment\n"],
         backend=FakeBackend({"x": answer, "text-001": answer}),
