@@ -34,6 +34,8 @@ from diplosum.errors import (
     StaleRecordingError,
 )
 from diplosum.llm.base import CallStats, ExtractionBackend, ExtractionRequest, ModelReply
+from diplosum.llm.retry import RetryPolicy
+from diplosum.llm.settings import ClientSettings
 from diplosum.pipeline import abrief, brief
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "BriefParticipant",
     "CallStats",
     "Claim",
+    "ClientSettings",
     "ConfigurationError",
     "Conflict",
     "DiplosumError",
@@ -65,6 +68,7 @@ __all__ = [
     "PromptError",
     "Provenance",
     "RecordingError",
+    "RetryPolicy",
     "Source",
     "StaleRecordingError",
     "Usage",

@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--mode", choices=MODES, help="structured-output mode ($DIPLOSUM_MODE)")
     b.add_argument("--concurrency", type=int, help="articles at once ($DIPLOSUM_CONCURRENCY)")
     b.add_argument("--timeout", type=float, help="seconds per model request")
+    b.add_argument(
+        "--max-input-tokens", type=int, help="refuse (list as failed) longer article prompts"
+    )
     rec = b.add_mutually_exclusive_group()
     rec.add_argument("--replay", type=Path, metavar="PATH", help="answer only from recordings")
     rec.add_argument("--record", type=Path, metavar="PATH", help="call the model, record all")
@@ -87,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _brief(args: argparse.Namespace) -> int:
+    from diplosum.llm.settings import ClientSettings
     from diplosum.pipeline import brief
     from diplosum.store.atomic import write_atomic
 
@@ -104,6 +108,7 @@ def _brief(args: argparse.Namespace) -> int:
         cache=False if args.no_cache else (args.cache or True),
         prompt_dir=args.prompt_dir,
         timeout=args.timeout,
+        client=ClientSettings(max_input_tokens=args.max_input_tokens),
     )
     text = result.to_json() + "\n" if args.format == "json" else result.to_markdown()
     if args.output:

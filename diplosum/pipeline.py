@@ -22,6 +22,7 @@ from diplosum.errors import ConfigurationError, ModelError, RecordingError
 from diplosum.ingest.load import InputItem, Loaded, load_articles
 from diplosum.llm.base import CallStats, ExtractionBackend, Mode, ModelReply, aclose_backend
 from diplosum.llm.openai_backend import ClientSettings, OpenAIBackend
+from diplosum.llm.tokens import count_tokens, encoding_name
 from diplosum.merge import merge
 from diplosum.prompts import Prompt, load_prompt
 from diplosum.requests import build_request
@@ -46,6 +47,7 @@ class _Tally:
     """Usage of the whole run, summed over articles."""
 
     stats: CallStats = field(default_factory=CallStats)
+    estimated_prompt_tokens: int = 0
     cached: int = 0
     replayed: int = 0
     models: set[str] = field(default_factory=set)
@@ -77,6 +79,7 @@ class _Tally:
             prompt_tokens=self.stats.prompt_tokens,
             completion_tokens=self.stats.completion_tokens,
             cost_usd=cost,
+            estimated_prompt_tokens=self.estimated_prompt_tokens,
         )
 
 
@@ -196,6 +199,7 @@ async def _run(
     tally = _Tally()
     failures: list[Failure] = list(loaded.failures)
     semaphore = asyncio.Semaphore(limit)
+    encoding = encoding_name(chosen_model)
 
     async def run_one(article: Article) -> tuple[ArticleExtraction | None, Failure | None]:
         async with semaphore:
@@ -207,6 +211,9 @@ async def _run(
                     mode=chosen_mode,
                     temperature=temperature,
                 )
+                tally.estimated_prompt_tokens += count_tokens(
+                    request.system_prompt + request.user_prompt, encoding=encoding
+                ).tokens
                 reply = await backend.extract(request)
             except (ModelError, RecordingError) as exc:
                 if isinstance(exc, ModelError) and exc.stats is not None:
@@ -250,6 +257,7 @@ async def _run(
             generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
             mode=chosen_mode,
             schema_sha256=schema_sha256(),
+            token_encoding=encoding,
         ),
     )
 

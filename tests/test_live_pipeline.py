@@ -231,3 +231,18 @@ def test_api_key_never_leaks(
         assert KEY not in text, where
         assert KEY[10:30] not in text, where
     assert "401" in leaks["output"]
+
+
+def test_max_input_tokens_fails_long_articles_without_calling(
+    chat_server: ChatServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    chat_server.responder = gold_responder
+    out = tmp_path / "b.json"
+    args = ["brief", str(SEEDS), "--base-url", chat_server.base_url, "--no-cache"]
+    assert main([*args, "--max-input-tokens", "1100", "--format", "json", "-o", str(out)]) == 1
+    brief = diplosum.Brief.model_validate_json(out.read_text(encoding="utf-8"))
+    failed = sorted(f.source_id[:3] for f in brief.failures)
+    assert failed and len(failed) < 5
+    assert "000" in failed  # the longest seed
+    assert len(chat_server.requests) == 5 - len(failed)

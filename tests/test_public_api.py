@@ -2,7 +2,8 @@ import diplosum
 
 EXPECTED = {
     "AgendaItem", "Article", "ArticleExtraction", "Attribution", "Brief", "BriefEvent",
-    "BriefItem", "BriefOutcome", "BriefParticipant", "CallStats", "Claim",
+    "BriefItem", "BriefOutcome", "BriefParticipant", "CallStats", "Claim", "ClientSettings",
+    "RetryPolicy",
     "ConfigurationError", "Conflict", "DiplosumError", "Event", "ExtractionBackend",
     "ExtractionRequest", "ExtractionValidationError", "Failure", "InputError",
     "MissingRecordingError", "ModelError", "ModelReply", "Outcome", "Participant",

