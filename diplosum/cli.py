@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "cache":
             return _cache(args)
         return _recordings(args)
-    except DiplosumError as exc:
+    except (DiplosumError, OSError) as exc:
         print(f"diplosum: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

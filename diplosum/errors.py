@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
+
 if TYPE_CHECKING:
     from diplosum.llm.base import CallStats
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """``N errors; first.field.path: message`` for a pydantic ValidationError."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "value"
+    return f"{exc.error_count()} errors; {where}: {first['msg']}"
 
 
 class DiplosumError(Exception):

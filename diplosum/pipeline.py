@@ -18,11 +18,24 @@ from diplosum.article import Article
 from diplosum.contracts.brief import Brief, Failure, Provenance, Source, Usage
 from diplosum.contracts.extraction import ArticleExtraction
 from diplosum.contracts.sourced import SourcedEvent
-from diplosum.errors import ConfigurationError, ModelError, RecordingError
+from diplosum.errors import (
+    ConfigurationError,
+    ModelError,
+    RecordingError,
+    describe_validation_error,
+)
 from diplosum.ingest.load import InputItem, Loaded, load_articles
-from diplosum.llm.base import CallStats, ExtractionBackend, Mode, ModelReply, aclose_backend
+from diplosum.llm.base import (
+    CallStats,
+    ExtractionBackend,
+    ExtractionRequest,
+    Mode,
+    ModelReply,
+    aclose_backend,
+)
+from diplosum.llm.modes import prompt_tokens
 from diplosum.llm.openai_backend import ClientSettings, OpenAIBackend
-from diplosum.llm.tokens import count_tokens, encoding_name
+from diplosum.llm.tokens import encoding_name
 from diplosum.merge import merge
 from diplosum.prompts import Prompt, load_prompt
 from diplosum.requests import build_request
@@ -201,34 +214,43 @@ async def _run(
     semaphore = asyncio.Semaphore(limit)
     encoding = encoding_name(chosen_model)
 
-    async def run_one(article: Article) -> tuple[ArticleExtraction | None, Failure | None]:
+    # Rendering every prompt first makes a broken template fail before any call.
+    requests = [
+        build_request(
+            article, prompt=prompt, model=chosen_model, mode=chosen_mode, temperature=temperature
+        )
+        for article in loaded.articles
+    ]
+    for request in requests:
+        tally.estimated_prompt_tokens += prompt_tokens(request, encoding=encoding).tokens
+
+    async def run_one(
+        article: Article, request: ExtractionRequest
+    ) -> tuple[ArticleExtraction | None, Failure | None]:
         async with semaphore:
             try:
-                request = build_request(
-                    article,
-                    prompt=prompt,
-                    model=chosen_model,
-                    mode=chosen_mode,
-                    temperature=temperature,
-                )
-                tally.estimated_prompt_tokens += count_tokens(
-                    request.system_prompt + request.user_prompt, encoding=encoding
-                ).tokens
                 reply = await backend.extract(request)
             except (ModelError, RecordingError) as exc:
                 if isinstance(exc, ModelError) and exc.stats is not None:
                     tally.stats.add(exc.stats)
                 log.warning("article %s failed: %s", article.id, exc)
                 return None, Failure(source_id=article.id, stage="extract", error=str(exc))
+            except Exception as exc:  # a bug or I/O error must not cost the other articles
+                log.exception("article %s failed unexpectedly", article.id)
+                error = f"{type(exc).__name__}: {exc}"
+                return None, Failure(source_id=article.id, stage="extract", error=error)
             tally.add(reply)
             try:
                 extraction = ArticleExtraction.model_validate_json(reply.content)
             except ValidationError as exc:
-                return None, Failure(source_id=article.id, stage="validate", error=_describe(exc))
+                error = f"response does not match the schema ({describe_validation_error(exc)})"
+                return None, Failure(source_id=article.id, stage="validate", error=error)
             log.info("extracted %s (%s)", article.id, reply.origin)
             return extraction, None
 
-    results = await asyncio.gather(*(run_one(a) for a in loaded.articles))
+    results = await asyncio.gather(
+        *(run_one(a, r) for a, r in zip(loaded.articles, requests, strict=True))
+    )
 
     sources: list[Source] = []
     sourced: list[SourcedEvent] = []
@@ -259,14 +281,6 @@ async def _run(
             schema_sha256=schema_sha256(),
             token_encoding=encoding,
         ),
-    )
-
-
-def _describe(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first["loc"])
-    return (
-        f"response does not match the schema ({exc.error_count()} errors; {where}: {first['msg']})"
     )
 
 
@@ -302,9 +316,12 @@ def _make_backend(
         assert recording_file is not None
         return ReplayBackend(recording_file)
 
-    live: ExtractionBackend = OpenAIBackend(settings)
+    response_cache: ResponseCache | None = None
     if cache and (recordings is None or recordings.mode == "auto"):
-        live = CachingBackend(live, ResponseCache(None if cache is True else Path(cache)))
+        response_cache = ResponseCache(None if cache is True else Path(cache))
+    live: ExtractionBackend = OpenAIBackend(settings)
+    if response_cache is not None:
+        live = CachingBackend(live, response_cache)
     if recordings is not None:
         assert recording_file is not None
         live = RecordingBackend(live, recording_file, mode=recordings.mode)

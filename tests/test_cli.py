@@ -58,6 +58,25 @@ def test_exit_2_on_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert info.value.code == 2
 
 
+def test_unwritable_output_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("", encoding="utf-8")
+    out = blocker / "brief.md"
+    assert main(["brief", str(SEEDS), "--replay", str(SEEDS_RECORDING), "-o", str(out)]) == 2
+    assert "diplosum: error:" in capsys.readouterr().err
+
+
+def test_output_file_gets_normal_permissions(tmp_path: Path) -> None:
+    out = tmp_path / "brief.md"
+    assert main(["brief", str(SEEDS), "--replay", str(SEEDS_RECORDING), "-o", str(out)]) == 0
+    assert out.stat().st_mode & 0o044  # readable by group/others under a usual umask
+    out.chmod(0o640)
+    assert main(["brief", str(SEEDS), "--replay", str(SEEDS_RECORDING), "-o", str(out)]) == 0
+    assert out.stat().st_mode & 0o777 == 0o640
+
+
 def test_cache_stats_and_clear(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cache = tmp_path / "c.sqlite3"
     assert main(["cache", "stats", "--cache", str(cache)]) == 0

@@ -61,6 +61,15 @@ def test_unreadable_and_empty_files_become_failures(tmp_path: Path) -> None:
     assert "bad.txt" in loaded.failures[0].error
 
 
+def test_failed_input_cannot_share_an_id(tmp_path: Path) -> None:
+    (tmp_path / "x").mkdir()
+    (tmp_path / "y").mkdir()
+    (tmp_path / "x" / "same.txt").write_text("One.\n", encoding="utf-8")
+    (tmp_path / "y" / "same.txt").write_text("Leave a Comment\n", encoding="utf-8")
+    with pytest.raises(InputError, match="share the article id 'same'"):
+        load_articles([tmp_path / "x", tmp_path / "y"])
+
+
 def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
     (tmp_path / "x").mkdir()
     (tmp_path / "y").mkdir()

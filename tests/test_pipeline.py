@@ -49,6 +49,24 @@ def test_failed_article_is_listed_and_the_rest_is_kept() -> None:
     assert "## Failures" in brief.to_markdown()
 
 
+def test_unexpected_backend_error_fails_only_that_article() -> None:
+    answers = gold_answers()
+    answers["001_6e3fd4499fd64c22"] = OSError("disk full")
+    brief = diplosum.brief([SEEDS], backend=FakeBackend(answers))
+    (failure,) = brief.failures
+    assert failure.source_id == "001_6e3fd4499fd64c22"
+    assert failure.error == "OSError: disk full"
+    assert len({sid for e in brief.events for sid in e.source_ids}) == 4
+
+
+def test_source_without_events_needs_attention() -> None:
+    answers = gold_answers()
+    answers["004_75e4185e15a56da3"] = {"headline": None, "events": []}
+    brief = diplosum.brief([SEEDS], backend=FakeBackend(answers))
+    assert brief.failures == []
+    assert "- [004] reported no diplomatic events." in brief.to_markdown()
+
+
 def test_missing_recording_is_a_failure_naming_the_article(tmp_path: Path) -> None:
     partial = tmp_path / "partial.jsonl"
     lines = SEEDS_RECORDING.read_text(encoding="utf-8").splitlines()

@@ -59,7 +59,7 @@ def load_articles(
                     )
                     continue
                 _add(loaded, path.stem, raw, path=str(path))
-    _check_unique_ids(loaded.articles)
+    _check_unique_ids(loaded)
     return loaded
 
 
@@ -110,13 +110,14 @@ def _add(loaded: Loaded, article_id: str, raw: str, *, path: str | None) -> None
     loaded.articles.append(Article(id=article_id, text=text, path=path))
 
 
-def _check_unique_ids(articles: list[Article]) -> None:
-    seen: dict[str, Article] = {}
-    for article in articles:
-        if article.id in seen:
-            first = seen[article.id].path or "an earlier input"
+def _check_unique_ids(loaded: Loaded) -> None:
+    """Ids name sources and failures in the brief, so they must be unique across both."""
+    seen: dict[str, str] = {}
+    named = [(a.id, a.path or "an input") for a in loaded.articles]
+    named += [(f.source_id, f"an input that failed ({f.error})") for f in loaded.failures]
+    for article_id, where in named:
+        if article_id in seen:
             raise InputError(
-                f"two inputs share the article id {article.id!r}: "
-                f"{first} and {article.path or 'a later input'}"
+                f"two inputs share the article id {article_id!r}: {seen[article_id]} and {where}"
             )
-        seen[article.id] = article
+        seen[article_id] = where

@@ -34,6 +34,7 @@ from openai.types.chat import (
 from diplosum.contracts.extraction import ArticleExtraction
 from diplosum.errors import ModelError
 from diplosum.llm.base import ExtractionRequest, Mode
+from diplosum.llm.tokens import TokenCount, count_tokens
 
 TOOL: ChatCompletionFunctionToolParam = openai.pydantic_function_tool(ArticleExtraction)
 TOOL_NAME: str = TOOL["function"]["name"]
@@ -63,6 +64,13 @@ def system_prompt(request: ExtractionRequest) -> str:
     if request.mode == "json_object":
         return request.system_prompt + JSON_OBJECT_INSTRUCTIONS + schema_text()
     return request.system_prompt
+
+
+def prompt_tokens(request: ExtractionRequest, *, encoding: str | None = None) -> TokenCount:
+    """Tokens of the prompt as sent in ``request.mode``, counted offline."""
+    return count_tokens(
+        system_prompt(request) + "\n" + request.user_prompt, request.model, encoding=encoding
+    )
 
 
 def initial_messages(request: ExtractionRequest) -> list[ChatCompletionMessageParam]:

@@ -28,7 +28,6 @@ from diplosum.llm import modes
 from diplosum.llm.base import CallStats, ExtractionRequest, ModelReply
 from diplosum.llm.retry import RetryPolicy, TransientError, call_with_retries, parse_retry_after
 from diplosum.llm.settings import ClientSettings, url_host
-from diplosum.llm.tokens import count_tokens
 
 __all__ = ["ClientSettings", "OpenAIBackend", "RetryPolicy"]
 
@@ -320,8 +319,7 @@ class OpenAIBackend:
         limit = self._settings.max_input_tokens
         if limit is None:
             return
-        text = modes.system_prompt(request) + "\n" + request.user_prompt
-        counted = count_tokens(text, request.model, encoding=self._settings.token_encoding)
+        counted = modes.prompt_tokens(request, encoding=self._settings.token_encoding)
         if counted.tokens > limit:
             raise ContextLengthError(
                 f"article {request.article_id}: prompt is {counted.tokens} tokens "

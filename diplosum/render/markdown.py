@@ -95,6 +95,12 @@ def _attention(brief: Brief, markers: _Markers) -> list[str]:
         )
     if brief.failures:
         lines.append(f"- {len(brief.failures)} input(s) failed: see Failures.")
+    reporting = {sid for event in brief.events for sid in event.source_ids}
+    failed = {f.source_id for f in brief.failures}
+    silent = [s.id for s in brief.sources if s.id not in reporting and s.id not in failed]
+    if silent:
+        listed = "".join(f"[{markers.label(sid)}]" for sid in silent)
+        lines.append(f"- {listed} reported no diplomatic events.")
     return ["## Needs attention", "", *lines, ""] if lines else []
 
 

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from diplosum.article import Article
 from diplosum.contracts.extraction import ArticleExtraction
-from diplosum.errors import RecordingError
+from diplosum.errors import RecordingError, describe_validation_error
 from diplosum.llm.base import Mode
 from diplosum.prompts import Prompt
 from diplosum.requests import build_request
@@ -31,9 +31,7 @@ def _validated(extraction: object, where: str) -> ArticleExtraction:
     try:
         return ArticleExtraction.model_validate(extraction)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise RecordingError(f"{where}: extraction.{field}: {first['msg']}") from None
+        raise RecordingError(f"{where}: extraction: {describe_validation_error(exc)}") from None
 
 
 def stamp_gold_files(

@@ -21,7 +21,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from diplosum._version import __version__
-from diplosum.errors import MissingRecordingError, RecordingError, StaleRecordingError
+from diplosum.errors import (
+    MissingRecordingError,
+    RecordingError,
+    StaleRecordingError,
+    describe_validation_error,
+)
 from diplosum.llm.base import (
     CallStats,
     ExtractionBackend,
@@ -134,9 +139,8 @@ class RecordingFile:
             try:
                 entries.append(RecordingEntry.model_validate_json(line))
             except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"]) or "line"
-                raise RecordingError(f"{path}:{number}: {where}: {first['msg']}") from None
+                problem = describe_validation_error(exc)
+                raise RecordingError(f"{path}:{number}: {problem}") from None
         return cls(path, entries)
 
     @property
@@ -190,11 +194,15 @@ class RecordingFile:
         ]
         if entry.temperature != wanted["temperature"]:
             changed.append(f"temperature {entry.temperature} -> {wanted['temperature']}")
-        command = (
-            f"diplosum recordings restamp {self.path}"
-            if entry.origin == "handwritten"
-            else _record_command(self.path)
+        only_prompt_or_schema = all(
+            n.split()[0] in ("prompt_sha256", "schema_sha256") for n in changed
         )
+        if entry.origin != "handwritten":
+            command = _record_command(self.path)
+        elif only_prompt_or_schema:
+            command = f"diplosum recordings restamp {self.path} [--prompt-dir DIR]"
+        else:
+            command = f"diplosum recordings stamp <gold files> --articles <articles> -o {self.path}"
         return StaleRecordingError(
             f"recording for article {request.article_id} in {self.path} is stale "
             f"({'; '.join(changed)}); re-record with: {command}"
