@@ -21,7 +21,7 @@ class FakeBackend:
         answer = self.answers.get(request.article_id)
         if answer is None:
             raise ModelError(f"fake has no answer for {request.article_id}")
-        if isinstance(answer, Exception):
+        if isinstance(answer, BaseException):
             raise answer
         content = answer if isinstance(answer, str) else json.dumps(answer)
         return ModelReply(

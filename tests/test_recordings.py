@@ -132,3 +132,21 @@ def test_stamp_rejects_invalid_gold(tmp_path: Path) -> None:
     gold.write_text(json.dumps({"article_id": "a1", "extraction": {"events": "x"}}), "utf-8")
     with pytest.raises(RecordingError, match=r"g\.json: extraction: .*headline"):
         stamp_gold_files([gold], {"a1": ARTICLE}, prompt=load_prompt())
+
+
+def test_interrupted_recording_leaves_a_valid_file(tmp_path: Path) -> None:
+    path = tmp_path / "rec.jsonl"
+    fake = FakeBackend({"a1": ANSWER, "a2": KeyboardInterrupt()})
+    recorder = RecordingBackend(fake, RecordingFile.load(path, missing_ok=True), mode="record")
+    other = Article(id="a2", text="Gamma called Delta.\n")
+
+    async def run() -> None:
+        await recorder.extract(_request())
+        await recorder.extract(
+            build_request(other, prompt=load_prompt(), model="m", mode="json_schema", temperature=0)
+        )
+
+    with pytest.raises(KeyboardInterrupt):
+        asyncio.run(run())
+    assert [e.article_id for e in RecordingFile.load(path).entries] == ["a1"]
+    assert not list(tmp_path.glob(".rec.jsonl.*.tmp"))
