@@ -49,6 +49,7 @@ from diplosum.settings import (
 from diplosum.store.cache import CachingBackend, ResponseCache
 from diplosum.store.fingerprint import schema_sha256
 from diplosum.store.recordings import RecordingBackend, RecordingFile, ReplayBackend
+from diplosum.verify import verify_extraction
 
 log = logging.getLogger("diplosum")
 
@@ -208,7 +209,6 @@ async def _run(
     temperature: float | None,
     limit: int,
 ) -> Brief:
-
     tally = _Tally()
     failures: list[Failure] = list(loaded.failures)
     semaphore = asyncio.Semaphore(limit)
@@ -254,8 +254,6 @@ async def _run(
 
     sources: list[Source] = []
     sourced: list[SourcedEvent] = []
-    from diplosum.verify import verify_extraction
-
     for article, (extraction, failure) in zip(loaded.articles, results, strict=True):
         if failure is not None:
             failures.append(failure)
