@@ -103,10 +103,9 @@ def test_twenty_articles_survive_thirty_percent_transient_faults(
 def test_one_article_failing_every_call_is_listed(chat_server: ChatServer, tmp_path: Path) -> None:
     folder = _copies(tmp_path, 20)
     doomed = "a07_"
-
-    doomed_text = (next(folder.glob(f"{doomed}*"))).read_text(encoding="utf-8")
     # Make a07 unique so only its requests fail: every one of them gets a 503.
-    (next(folder.glob(f"{doomed}*"))).write_text(doomed_text + "\nUnique tail.\n", "utf-8")
+    doomed_path = next(folder.glob(f"{doomed}*"))
+    doomed_path.write_text(doomed_path.read_text(encoding="utf-8") + "\nUnique tail.\n", "utf-8")
 
     def failing(request: RecordedRequest) -> Action:
         if "Unique tail." in request.user_text:
