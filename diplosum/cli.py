@@ -30,7 +30,13 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("brief", help="summarise articles into one brief")
     b.add_argument("inputs", nargs="+", help="files (.txt, .md), folders, globs, or - for stdin")
     b.add_argument("--format", choices=("md", "json"), default="md")
-    b.add_argument("-o", "--output", type=Path, help="write here (atomically), not stdout")
+    b.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="write here, not stdout: a file is replaced atomically, a pipe or device "
+        "written into; - is stdout. Checked before any model call",
+    )
     b.add_argument("--model", help="model name (default: $DIPLOSUM_MODEL or gpt-4.1-mini)")
     b.add_argument("--base-url", help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL)")
     b.add_argument("--mode", choices=MODES, help="structured-output mode ($DIPLOSUM_MODE)")
@@ -87,15 +93,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("diplosum: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug: an unattended run still ends with one clear line
+        from diplosum.assemble import describe_unexpected
+
+        log.debug("internal error", exc_info=True)
+        print(
+            f"diplosum: internal error, nothing written: {describe_unexpected(exc)}; "
+            "please report it (run with -vv for the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_NOTHING
 
 
 def _brief(args: argparse.Namespace) -> int:
     from diplosum.llm.settings import ClientSettings
+    from diplosum.output import OutputTarget
     from diplosum.pipeline import brief
-    from diplosum.store.atomic import write_atomic
 
     if args.concurrency is not None and args.concurrency < 1:
         raise _usage("--concurrency must be at least 1")
+    target = OutputTarget.prepare(args.output)
     result = brief(
         args.inputs,
         model=args.model,
@@ -111,16 +128,13 @@ def _brief(args: argparse.Namespace) -> int:
         client=ClientSettings(max_input_tokens=args.max_input_tokens),
     )
     text = result.to_json() + "\n" if args.format == "json" else result.to_markdown()
-    if args.output:
-        write_atomic(args.output, text)
-    else:
-        sys.stdout.write(text)
+    target.write(text)
     for failure in result.failures:
         print(
             f"diplosum: failed: {failure.source_id} ({failure.stage}): {failure.error}",
             file=sys.stderr,
         )
-    print(_summary(result, args.output), file=sys.stderr)
+    print(_summary(result, target.describe()), file=sys.stderr)
     return _exit_code(result)
 
 
@@ -130,7 +144,7 @@ def _usage(message: str) -> DiplosumError:
     return ConfigurationError(message)
 
 
-def _summary(result: Brief, output: Path | None) -> str:
+def _summary(result: Brief, output: str | None) -> str:
     u = result.usage
     where = f" -> {output}" if output else ""
     return (

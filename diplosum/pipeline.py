@@ -10,14 +10,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from diplosum._version import __version__
 from diplosum.article import Article
-from diplosum.contracts.brief import Brief, Failure, Provenance, Source, Usage
+from diplosum.assemble import assemble
+from diplosum.contracts.brief import Brief, Failure, Provenance, Usage
 from diplosum.contracts.extraction import ArticleExtraction
-from diplosum.contracts.sourced import SourcedEvent
 from diplosum.errors import (
     ConfigurationError,
     ModelError,
@@ -36,8 +37,8 @@ from diplosum.llm.base import (
 from diplosum.llm.modes import prompt_tokens
 from diplosum.llm.openai_backend import ClientSettings, OpenAIBackend
 from diplosum.llm.tokens import encoding_name
-from diplosum.merge import merge
 from diplosum.prompts import Prompt, load_prompt
+from diplosum.render import RENDERERS
 from diplosum.requests import build_request
 from diplosum.settings import (
     Recordings,
@@ -49,7 +50,6 @@ from diplosum.settings import (
 from diplosum.store.cache import CachingBackend, ResponseCache
 from diplosum.store.fingerprint import schema_sha256
 from diplosum.store.recordings import RecordingBackend, RecordingFile, ReplayBackend
-from diplosum.verify import verify_extraction
 
 log = logging.getLogger("diplosum")
 
@@ -190,7 +190,9 @@ async def abrief(
         model, recorded_models=recording_file.models() if replaying and recording_file else None
     )
     owned = backend is None
-    if backend is None:
+    if backend is None and not loaded.articles:
+        backend = ReplayBackend(RecordingFile("(nothing to extract)"))  # never asked
+    elif backend is None:
         settings = _client_settings(client, base_url=base_url, api_key=api_key, timeout=timeout)
         backend = _make_backend(recordings, recording_file, cache, settings)
     try:
@@ -251,34 +253,34 @@ async def _run(
     results = await asyncio.gather(
         *(run_one(a, r) for a, r in zip(loaded.articles, requests, strict=True))
     )
-
-    sources: list[Source] = []
-    sourced: list[SourcedEvent] = []
+    extractions: dict[str, ArticleExtraction] = {}
     for article, (extraction, failure) in zip(loaded.articles, results, strict=True):
         if failure is not None:
             failures.append(failure)
-            sources.append(article.to_source())
-            continue
-        assert extraction is not None
-        sources.append(article.to_source(title=extraction.headline))
-        sourced.extend(verify_extraction(article.id, article.text, extraction))
+        elif extraction is not None:
+            extractions[article.id] = extraction
 
-    merged = merge(sourced, sources)
-    return Brief(
-        sources=sources,
-        events=merged.events,
-        conflicts=merged.conflicts,
+    def make_brief(**fields: Any) -> Brief:
+        return Brief(
+            **fields,
+            usage=tally.usage(),
+            provenance=Provenance(
+                model=", ".join(sorted(tally.models)) if tally.models else chosen_model,
+                prompt_sha256=prompt.sha256,
+                diplosum_version=__version__,
+                generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                mode=chosen_mode,
+                schema_sha256=schema_sha256(),
+                token_encoding=encoding,
+            ),
+        )
+
+    return assemble(
+        loaded.articles,
+        extractions,
         failures=failures,
-        usage=tally.usage(),
-        provenance=Provenance(
-            model=", ".join(sorted(tally.models)) if tally.models else chosen_model,
-            prompt_sha256=prompt.sha256,
-            diplosum_version=__version__,
-            generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            mode=chosen_mode,
-            schema_sha256=schema_sha256(),
-            token_encoding=encoding,
-        ),
+        make_brief=make_brief,
+        renderers=RENDERERS,
     )
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from diplosum.article import Article
 from diplosum.errors import PromptError
+from diplosum.safetext import one_line
 
 PROMPT_DIR_ENV = "DIPLOSUM_PROMPT_DIR"
 _NAMES = ("extract.system.txt", "extract.user.txt")
@@ -36,10 +37,12 @@ class Prompt:
         return hashlib.sha256(canonical).hexdigest()
 
     def render_user(self, article: Article) -> str:
+        text = article.text.strip()
         values = {
-            "article_id": article.id,
-            "published": article.published or "unknown",
-            "article_text": article.text.strip(),
+            "article_id": one_line(article.id),
+            "published": one_line(article.published or "") or "unknown",
+            "article_text": text,
+            "fence": article_fence(text),
         }
         try:
             return string.Template(self.user_template).substitute(values)
@@ -50,6 +53,19 @@ class Prompt:
             ) from None
         except ValueError as exc:
             raise PromptError(f"{self.origin}/extract.user.txt: {exc}") from None
+
+
+def article_fence(text: str) -> str:
+    """A tag for the article block's markers that the article text does not contain.
+
+    Derived from the text (so a prompt, and its cache key, is the same on every run);
+    a text that happens to contain its tag gets a longer one, so the block can never
+    be closed from inside the article.
+    """
+    tag = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    while tag in text:
+        tag += hashlib.sha256((tag + text).encode("utf-8")).hexdigest()[:8]
+    return tag
 
 
 def default_prompt_dir() -> Path:

@@ -2,11 +2,14 @@
 
 Matching compares normalised text (whitespace runs, curly vs straight quotes,
 dash variants, ellipses, letter case) and maps the match back to offsets in the
-original text. A quote that cannot be found is kept, marked ``verified=False``.
+original text. A quote that cannot be found is kept, marked ``verified=False`` with a
+``note`` saying why; so is one too short to place (a stop word, a couple of letters),
+which would be "found" almost anywhere.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from diplosum.contracts.brief import Attribution
@@ -27,6 +30,20 @@ _CHAR_MAP = {
     "\u2026": "...",
     "\u00a0": " ",
 }  # fmt: skip
+
+
+#: Evidence needs this many letters or digits, and one word that is not a function
+#: word, before a match means anything.
+MIN_EVIDENCE_CHARS = 4
+_FUNCTION_WORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "had", "has",
+    "have", "he", "her", "his", "in", "is", "it", "its", "of", "on", "or", "she", "that",
+    "the", "their", "they", "this", "to", "was", "were", "which", "who", "with",
+})  # fmt: skip
+_ALNUM_WORD = re.compile(r"\w+")
+NOT_FOUND = "not found in source"
+TOO_SHORT = "too short to place"
+EMPTY = "empty"
 
 
 @dataclass(frozen=True)
@@ -68,6 +85,14 @@ def normalise_quote(quote: str) -> str:
     return normalised(quote).strip(" \"'")
 
 
+def placeable(needle: str) -> bool:
+    """Whether a normalised quote says enough to be located meaningfully."""
+    words = [w for w in _ALNUM_WORD.findall(needle) if w.replace("_", "")]
+    if sum(len(w) for w in words) < MIN_EVIDENCE_CHARS:
+        return False
+    return any(w not in _FUNCTION_WORDS for w in words)
+
+
 class QuoteLocator:
     """Finds quotes in one source; normalises the source once."""
 
@@ -86,9 +111,13 @@ class QuoteLocator:
         return self._norm.origin[at], self._norm.origin[last] + 1
 
     def attribute(self, quote: str) -> Attribution:
-        span = self.locate(quote)
+        needle = normalise_quote(quote)
+        problem = EMPTY if not needle else None if placeable(needle) else TOO_SHORT
+        span = self.locate(quote) if problem is None else None
         if span is None:
-            return Attribution(source_id=self.source_id, quote=quote, verified=False)
+            return Attribution(
+                source_id=self.source_id, quote=quote, verified=False, note=problem or NOT_FOUND
+            )
         start, end = span
         return Attribution(
             source_id=self.source_id, quote=quote, start=start, end=end, verified=True

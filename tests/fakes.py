@@ -11,14 +11,17 @@ from diplosum.llm.base import CallStats, ExtractionRequest, ModelReply
 
 
 class FakeBackend:
-    def __init__(self, answers: Mapping[str, Any], *, model: str = "fake-model") -> None:
+    def __init__(
+        self, answers: Mapping[str, Any], *, model: str = "fake-model", default: Any = None
+    ) -> None:
         self.answers = dict(answers)
         self.model = model
+        self.default = default
         self.requests: list[ExtractionRequest] = []
 
     async def extract(self, request: ExtractionRequest) -> ModelReply:
         self.requests.append(request)
-        answer = self.answers.get(request.article_id)
+        answer = self.answers.get(request.article_id, self.default)
         if answer is None:
             raise ModelError(f"fake has no answer for {request.article_id}")
         if isinstance(answer, BaseException):

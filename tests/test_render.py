@@ -16,7 +16,9 @@ from diplosum.render.markdown import format_when
 
 def _brief() -> Brief:
     ok = Attribution(source_id="001_abc", quote="met in Paris", start=5, end=17, verified=True)
-    bad = Attribution(source_id="002_def", quote="invented words", verified=False)
+    bad = Attribution(
+        source_id="002_def", quote="invented words", verified=False, note="not found in source"
+    )
     return Brief(
         sources=[
             Source(id="001_abc", sha256="a" * 64, title="T"),
@@ -89,7 +91,7 @@ def test_json_has_the_contract_fields() -> None:
     }  # fmt: skip
     assert event["attributions"][1] == {
         "source_id": "002_def", "quote": "invented words", "start": None, "end": None,
-        "verified": False,
+        "verified": False, "note": "not found in source",
     }  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from diplosum.contracts.extraction import EventKind, EventStatus, OutcomeStatus, Prominence
 
-FailureStage = Literal["ingest", "extract", "validate", "verify", "merge"]
+FailureStage = Literal["ingest", "extract", "validate", "verify", "merge", "render"]
 
 
 class Attribution(BaseModel):
@@ -22,6 +22,11 @@ class Attribution(BaseModel):
     start: int | None = None
     end: int | None = None
     verified: bool = False
+    note: str | None = Field(
+        default=None,
+        description='Why the quote is not verified: "not found in source", '
+        '"too short to place" or "empty".',
+    )
 
 
 class Source(BaseModel):
@@ -94,6 +99,14 @@ class Failure(BaseModel):
     error: str
 
 
+class Note(BaseModel):
+    """A value of one article's extraction that was dropped or changed, and why."""
+
+    source_id: str
+    field: str = Field(description='Where in the extraction: "events[2].start_date".')
+    problem: str = Field(description='What was wrong and what was done: "... dropped".')
+
+
 class Usage(BaseModel):
     calls: int = 0
     cached_calls: int = 0
@@ -125,6 +138,7 @@ class Brief(BaseModel):
     events: list[BriefEvent] = Field(default_factory=list)
     conflicts: list[Conflict] = Field(default_factory=list)
     failures: list[Failure] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
     provenance: Provenance
 

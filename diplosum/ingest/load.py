@@ -1,27 +1,35 @@
 """Turn user inputs (paths, folders, globs, ``-``, strings, Articles) into Articles.
 
-A path that does not exist is the caller's mistake and raises ``InputError``; a
-file that exists but cannot be used (not UTF-8, empty after cleaning) becomes a
-``Failure`` so the brief lists it instead of silently dropping it.
+No input is lost silently: a path that does not exist, a glob that matches nothing,
+a folder without articles, a broken or looping symlink, a file or folder that cannot
+be read, a file that is not text or is empty after cleaning: each becomes a
+``Failure`` (stage ``ingest``) naming the input, and the other inputs go on. Every
+article and failure gets a distinct id (file stem, then ``-2``, ``-3``... when two
+inputs share a stem); the same file given twice is read once.
 """
 
 from __future__ import annotations
 
+import errno
 import glob
+import logging
 import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from diplosum.article import Article
 from diplosum.contracts.brief import Failure
-from diplosum.errors import InputError
 from diplosum.ingest.clean import clean_text
+from diplosum.ingest.decode import MAX_ARTICLE_BYTES, Undecodable, decode_article
+from diplosum.safetext import one_line
 
 ARTICLE_SUFFIXES = (".txt", ".md")
 InputItem = str | os.PathLike[str] | Article
+log = logging.getLogger("diplosum.ingest")
 
 
 @dataclass
@@ -30,8 +38,109 @@ class Loaded:
     failures: list[Failure] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Problem:
+    """An input that could not be used: what to call it, and why."""
+
+    name: str
+    error: str
+
+
+class _Ids:
+    """Hands out distinct ids: ``base``, then ``base-2``, ``base-3``..."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+
+    def make(self, base: str) -> str:
+        base = one_line(base) or "article"
+        candidate, n = base, 1
+        while candidate in self._taken:
+            n += 1
+            candidate = f"{base}-{n}"
+        self._taken.add(candidate)
+        return candidate
+
+
+class _Loader:
+    def __init__(self, stdin: BinaryIO | TextIO | None) -> None:
+        self.loaded = Loaded()
+        self.ids = _Ids()
+        self.stdin = stdin
+        self.seen_files: set[tuple[int, int]] = set()
+        self.text_count = 0
+
+    def fail(self, name: str, error: str) -> None:
+        self.loaded.failures.append(
+            Failure(source_id=self.ids.make(name), stage="ingest", error=one_line(error))
+        )
+
+    def add_text(self, name: str, raw: str, *, path: str | None) -> None:
+        text = clean_text(raw)
+        where = path or name
+        if not text.strip():
+            self.fail(name, f"{where} is empty after cleaning")
+            return
+        self.loaded.articles.append(Article(id=self.ids.make(name), text=text, path=path))
+
+    def add_bytes(self, name: str, data: bytes, *, where: str, path: str | None) -> None:
+        try:
+            raw = decode_article(data, where=where)
+        except Undecodable as exc:
+            self.fail(name, str(exc))
+            return
+        self.add_text(name, raw, path=path)
+
+    def add_article(self, article: Article) -> None:
+        article_id = self.ids.make(article.id)
+        if article_id != article.id:
+            log.warning(
+                "two inputs share the article id %r; the second is %r", article.id, article_id
+            )
+            article = article.model_copy(update={"id": article_id})
+        self.loaded.articles.append(article)
+
+    def add_stdin(self) -> None:
+        stream = self.stdin if self.stdin is not None else sys.stdin
+        if stream is None:
+            self.fail("stdin", "stdin is closed; nothing to read for '-'")
+            return
+        try:
+            binary = getattr(stream, "buffer", stream)
+            data = binary.read(MAX_ARTICLE_BYTES + 1)
+        except OSError as exc:
+            self.fail("stdin", f"cannot read stdin: {exc.strerror or exc}")
+            return
+        if isinstance(data, str):  # a text stream without a byte buffer (tests, StringIO)
+            data = data.encode("utf-8", "surrogateescape")
+        self.add_bytes("stdin", data, where="stdin", path=None)
+
+    def add_path(self, item: str | os.PathLike[str]) -> None:
+        for found in _expand(item):
+            if isinstance(found, _Problem):
+                self.fail(found.name, found.error)
+                continue
+            self.add_file(found)
+
+    def add_file(self, path: Path) -> None:
+        shown = _display(path)
+        try:
+            with open(path, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                key = (info.st_dev, info.st_ino)
+                if stat.S_ISREG(info.st_mode) and key in self.seen_files:
+                    log.info("%s was given twice; read once", shown)
+                    return
+                self.seen_files.add(key)
+                data = handle.read(MAX_ARTICLE_BYTES + 1)
+        except OSError as exc:
+            self.fail(path.stem, f"cannot read {shown}: {_reason(exc)}")
+            return
+        self.add_bytes(path.stem, data, where=shown, path=shown)
+
+
 def load_articles(
-    inputs: InputItem | Iterable[InputItem], *, stdin: TextIO | None = None
+    inputs: InputItem | Iterable[InputItem], *, stdin: BinaryIO | TextIO | None = None
 ) -> Loaded:
     """Read every input into an ``Article``, in the order given (folders sorted by name).
 
@@ -39,85 +148,125 @@ def load_articles(
     """
     if isinstance(inputs, str | os.PathLike | Article):
         inputs = [inputs]
-    loaded = Loaded()
-    text_count = 0
+    loader = _Loader(stdin)
     for item in inputs:
         if isinstance(item, Article):
-            loaded.articles.append(item)
+            loader.add_article(item)
         elif isinstance(item, str) and item == "-":
-            _add(loaded, "stdin", (stdin or sys.stdin).read(), path=None)
+            loader.add_stdin()
         elif isinstance(item, str) and "\n" in item:
-            text_count += 1
-            _add(loaded, f"text-{text_count:03d}", item, path=None)
+            loader.text_count += 1
+            loader.add_text(f"text-{loader.text_count:03d}", item, path=None)
         else:
-            for path in _expand(item):
-                try:
-                    raw = _read(path)
-                except _Unreadable as exc:
-                    loaded.failures.append(
-                        Failure(source_id=path.stem, stage="ingest", error=str(exc))
-                    )
-                    continue
-                _add(loaded, path.stem, raw, path=str(path))
-    _check_unique_ids(loaded)
-    return loaded
+            loader.add_path(item)
+    return loader.loaded
 
 
-def _expand(item: str | os.PathLike[str]) -> Iterator[Path]:
+def _display(path: str | os.PathLike[str]) -> str:
+    """The path as text that every output can carry (undecodable bytes replaced)."""
+    raw = os.fsencode(path)
+    return one_line(raw.decode("utf-8", "replace"))
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symlink loop"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    return exc.strerror or str(exc)
+
+
+def _stat_problem(path: Path, exc: OSError) -> _Problem:
+    """Why ``os.stat(path)`` failed, in words."""
+    shown = _display(path)
+    name = path.stem or shown
+    if exc.errno == errno.ENOENT and path.is_symlink():
+        try:
+            target = _display(os.readlink(path))
+        except OSError:
+            target = "?"
+        return _Problem(name, f"{shown} is a broken symlink (its target {target} does not exist)")
+    if exc.errno == errno.ELOOP:
+        return _Problem(name, f"{shown} is a symlink loop")
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return _Problem(name, f"{shown}: no such file or folder")
+    return _Problem(name, f"cannot access {shown}: {_reason(exc)}")
+
+
+def _expand(item: str | os.PathLike[str]) -> Iterator[Path | _Problem]:
     path = Path(item)
-    if path.is_dir():
-        files = sorted(
-            p for p in path.iterdir() if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
-        )
-        if not files:
-            raise InputError(f"{path}: folder has no .txt or .md files")
-        yield from files
-    elif path.is_file():
-        yield path
-    elif glob.has_magic(str(item)):
-        matches = sorted(Path(m) for m in glob.glob(str(item), recursive=True))
-        files = [m for m in matches if m.is_file()]
-        if not files:
-            raise InputError(f"{item}: pattern matches no files")
-        yield from files
-    else:
-        raise InputError(f"{item}: no such file or folder")
-
-
-class _Unreadable(Exception):
-    pass
-
-
-def _read(path: Path) -> str:
     try:
-        data = path.read_bytes()
+        info = os.stat(path)
     except OSError as exc:
-        raise _Unreadable(f"cannot read {path}: {exc.strerror or exc}") from exc
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _Unreadable(f"{path} is not UTF-8 text (byte {exc.start})") from exc
-
-
-def _add(loaded: Loaded, article_id: str, raw: str, *, path: str | None) -> None:
-    text = clean_text(raw)
-    if not text.strip():
-        where = path or article_id
-        loaded.failures.append(
-            Failure(source_id=article_id, stage="ingest", error=f"{where} is empty after cleaning")
-        )
+        if exc.errno == errno.ENOENT and not path.is_symlink() and glob.has_magic(str(item)):
+            yield from _glob(str(item))
+        else:
+            yield _stat_problem(path, exc)
         return
-    loaded.articles.append(Article(id=article_id, text=text, path=path))
+    if stat.S_ISDIR(info.st_mode):
+        yield from _folder(path)
+    else:
+        # A named pipe or device given by name is read like stdin; only folders and
+        # globs restrict themselves to regular files.
+        yield path
 
 
-def _check_unique_ids(loaded: Loaded) -> None:
-    """Ids name sources and failures in the brief, so they must be unique across both."""
-    seen: dict[str, str] = {}
-    named = [(a.id, a.path or "an input") for a in loaded.articles]
-    named += [(f.source_id, f"an input that failed ({f.error})") for f in loaded.failures]
-    for article_id, where in named:
-        if article_id in seen:
-            raise InputError(
-                f"two inputs share the article id {article_id!r}: {seen[article_id]} and {where}"
-            )
-        seen[article_id] = where
+def _glob(pattern: str) -> Iterator[Path | _Problem]:
+    matches = sorted(Path(m) for m in glob.glob(pattern, recursive=True))
+    found = False
+    for match in matches:
+        if match.is_dir():
+            continue
+        found = True
+        yield from _entry(match)
+    if not found:
+        yield _Problem(
+            Path(pattern).stem or "glob", f"{_display(pattern)}: pattern matches no files"
+        )
+
+
+def _folder(folder: Path) -> Iterator[Path | _Problem]:
+    shown = _display(folder)
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError as exc:
+        yield _Problem(folder.name or shown, f"cannot list folder {shown}: {_reason(exc)}")
+        return
+    found = False
+    skipped = 0
+    for name in names:
+        entry = folder / name
+        if name.startswith(".") or not _looks_like_article(entry):
+            skipped += 1
+            continue
+        found = True
+        yield from _entry(entry)
+    if skipped:
+        log.info("%s: skipped %d entries that are not .txt or .md files", shown, skipped)
+    if not found:
+        yield _Problem(folder.name or shown, f"{shown}: folder has no .txt or .md files")
+
+
+def _looks_like_article(entry: Path) -> bool:
+    """An article suffix on the entry's name, or on its target's name for a symlink."""
+    if entry.suffix.lower() in ARTICLE_SUFFIXES:
+        return True
+    if entry.is_symlink():
+        try:
+            return Path(os.readlink(entry)).suffix.lower() in ARTICLE_SUFFIXES
+        except OSError:
+            return False
+    return False
+
+
+def _entry(entry: Path) -> Iterator[Path | _Problem]:
+    """A folder or glob entry: a regular file, or the reason it cannot be used."""
+    try:
+        info = os.stat(entry)
+    except OSError as exc:
+        yield _stat_problem(entry, exc)
+        return
+    if stat.S_ISREG(info.st_mode):
+        yield entry
+    elif not stat.S_ISDIR(info.st_mode):
+        yield _Problem(entry.stem, f"{_display(entry)} is not a regular file")

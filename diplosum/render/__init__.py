@@ -1,1 +1,11 @@
 """Renderers: a Brief in, text out. Pure functions, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from diplosum.contracts.brief import Brief
+from diplosum.render.markdown import render_markdown
+
+#: Every output format; ``brief()`` proves each can render the brief it returns.
+RENDERERS: Sequence[Callable[[Brief], str]] = (render_markdown,)

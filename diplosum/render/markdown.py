@@ -1,12 +1,19 @@
 """Render a Brief as Markdown: attention items, timeline, one section per event,
-conflicts, sources and failures. Every bullet carries source markers; each event
-ends with a details block holding the quotes behind them."""
+conflicts, sources, failures and notes. Every bullet carries source markers; each
+event ends with a details block holding the quotes behind them.
+
+Every value from an article, a file name or a model goes through ``md_text`` (see
+``render.escape``); the only HTML and links in the output are the renderer's own:
+anchors named by slugs, links to them, and ``http(s)`` source URLs. The bare
+``[001]`` labels it writes never become links: a link reference definition would
+need a ``[`` from data, and those are always escaped."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from diplosum.contracts.brief import Attribution, Brief, BriefEvent, Conflict
+from diplosum.render.escape import md_cell, md_text, safe_url, slug
 from diplosum.render.labels import source_labels
 
 _OUTCOME_ICONS = {"agreed": "✅", "announced": "📣", "expected": "🗓", "speculated": "🔮"}
@@ -17,22 +24,28 @@ class _Markers:
     def __init__(self, brief: Brief) -> None:
         ids = [s.id for s in brief.sources]
         ids += [f.source_id for f in brief.failures if f.source_id not in ids]
+        ids += [n.source_id for n in brief.notes if n.source_id not in ids]
         self.labels = source_labels(ids)
 
     def label(self, source_id: str) -> str:
-        return self.labels.get(source_id, source_id)
+        """The short label, escaped for Markdown text."""
+        return md_text(self.labels.get(source_id, source_id))
+
+    def anchor(self, source_id: str) -> str:
+        return "source-" + slug(self.labels.get(source_id, source_id))
 
     def __call__(self, attributions: Iterable[Attribution]) -> str:
         verified: dict[str, bool] = {}
         for a in attributions:
             verified[a.source_id] = verified.get(a.source_id, True) and a.verified
         return "".join(
-            f"[{self.label(sid)}{'' if ok else UNVERIFIED}](#source-{self.label(sid)})"
+            f"[{self.label(sid)}{'' if ok else UNVERIFIED}](#{self.anchor(sid)})"
             for sid, ok in verified.items()
         )
 
 
 def format_when(start: str | None, end: str | None) -> str:
+    """Plain text ("2024-08-27 – 08-29"); escape it before it goes into Markdown."""
     if not start:
         return "undated"
     if not end or end == start:
@@ -42,8 +55,8 @@ def format_when(start: str | None, end: str | None) -> str:
     return f"{start} – {end}"
 
 
-def _esc(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _when(start: str | None, end: str | None) -> str:
+    return md_text(format_when(start, end))
 
 
 def render_markdown(brief: Brief) -> str:
@@ -57,6 +70,7 @@ def render_markdown(brief: Brief) -> str:
     out += _conflicts(brief.conflicts, markers)
     out += _sources(brief, markers)
     out += _failures(brief, markers)
+    out += _notes(brief, markers)
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -66,10 +80,11 @@ def _header(brief: Brief) -> list[str]:
     return [
         f"# Diplomatic brief: {len(brief.sources)} sources, {len(brief.events)} events",
         "",
-        f"Generated {p.generated_at} · model {p.model} · prompt {p.prompt_sha256[:8]} · "
+        f"Generated {md_text(p.generated_at)} · model {md_text(p.model)} · "
+        f"prompt {md_text(p.prompt_sha256[:8])} · "
         f"{u.calls} calls, {u.cached_calls} cached, {u.replayed_calls} replayed · "
         f"{u.prompt_tokens:,} prompt + {u.completion_tokens:,} completion tokens · {cost} · "
-        f"~{u.estimated_prompt_tokens:,} prompt tokens by {p.token_encoding or 'unknown'}",
+        f"~{u.estimated_prompt_tokens:,} prompt tokens by {md_text(p.token_encoding or 'unknown')}",
         "",
     ]
 
@@ -85,8 +100,13 @@ def _all_attributions(brief: Brief) -> Iterable[Attribution]:
 def _attention(brief: Brief, markers: _Markers) -> list[str]:
     lines: list[str] = []
     for conflict in brief.conflicts:
-        claims = " vs ".join(f'"{c.value}" {markers(c.attributions)}' for c in conflict.claims)
-        lines.append(f"- **Conflicting reports ({conflict.kind}): {conflict.subject}.** {claims}")
+        claims = " vs ".join(
+            f'"{md_text(c.value)}" {markers(c.attributions)}' for c in conflict.claims
+        )
+        lines.append(
+            f"- **Conflicting reports ({md_text(conflict.kind)}): {md_text(conflict.subject)}.** "
+            + claims
+        )
     unverified = sum(1 for a in _all_attributions(brief) if not a.verified)
     if unverified:
         lines.append(
@@ -95,6 +115,12 @@ def _attention(brief: Brief, markers: _Markers) -> list[str]:
         )
     if brief.failures:
         lines.append(f"- {len(brief.failures)} input(s) failed: see Failures.")
+    if brief.notes:
+        noted = len({n.source_id for n in brief.notes})
+        lines.append(
+            f"- {len(brief.notes)} value(s) from {noted} source(s) were dropped or changed: "
+            "see Notes."
+        )
     reporting = {sid for event in brief.events for sid in event.source_ids}
     failed = {f.source_id for f in brief.failures}
     silent = [s.id for s in brief.sources if s.id not in reporting and s.id not in failed]
@@ -108,8 +134,8 @@ def _timeline(brief: Brief, markers: _Markers) -> list[str]:
     lines = ["## Timeline", "", "| when | event | where | sources |", "|---|---|---|---|"]
     for e in brief.events:
         lines.append(
-            f"| {format_when(e.start_date, e.end_date)} | [{_esc(e.title)}](#{e.id}) "
-            f"| {_esc(e.location or '')} | {len(e.source_ids)} {markers(e.attributions)} |"
+            f"| {_when(e.start_date, e.end_date)} | [{md_cell(e.title)}](#{slug(e.id)}) "
+            f"| {md_cell(e.location or '')} | {len(e.source_ids)} {markers(e.attributions)} |"
         )
     return [*lines, ""]
 
@@ -121,33 +147,33 @@ def _event(event: BriefEvent, total_sources: int, markers: _Markers) -> list[str
             event.kind,
             event.status,
             event.prominence,
-            format_when(event.start_date, event.end_date),
-            event.location,
+            _when(event.start_date, event.end_date),
+            md_text(event.location or ""),
             f"reported by {len(event.source_ids)} of {total_sources} sources "
             f"{markers(event.attributions)}",
         )
         if part
     )
-    lines = [f'<a id="{event.id}"></a>', f"## {event.title}", "", meta, ""]
+    lines = [f'<a id="{slug(event.id)}"></a>', f"## {md_text(event.title)}", "", meta, ""]
     if event.participants:
         lines.append("**Participants**")
         for p in event.participants:
-            desc = ", ".join(x for x in (p.name, p.role, p.affiliation) if x)
+            desc = ", ".join(md_text(x) for x in (p.name, p.role, p.affiliation) if x)
             if p.aliases:
-                desc += " (also " + ", ".join(f'"{a}"' for a in p.aliases) + ")"
+                desc += " (also " + ", ".join(f'"{md_text(a)}"' for a in p.aliases) + ")"
             lines.append(f"- {desc} {markers(p.attributions)}")
         lines.append("")
     if event.agenda:
         lines.append("**Agenda**")
         for item in event.agenda:
-            detail = f": {item.detail}" if item.detail else ""
-            lines.append(f"- {item.topic}{detail} {markers(item.attributions)}")
+            detail = f": {md_text(item.detail)}" if item.detail else ""
+            lines.append(f"- {md_text(item.topic)}{detail} {markers(item.attributions)}")
         lines.append("")
     if event.outcomes:
         lines.append("**Outcomes**")
         for o in event.outcomes:
             icon = _OUTCOME_ICONS.get(o.status, "")
-            lines.append(f"- {icon} {o.status}: {o.description} {markers(o.attributions)}")
+            lines.append(f"- {icon} {o.status}: {md_text(o.description)} {markers(o.attributions)}")
         lines.append("")
     lines += _quotes(event, markers)
     return lines
@@ -166,9 +192,11 @@ def _quotes(event: BriefEvent, markers: _Markers) -> list[str]:
                 continue
             seen.add((a.source_id, a.quote))
             where = (
-                f"chars {a.start}–{a.end}" if a.verified else f"{UNVERIFIED} not found in source"
+                f"chars {a.start}–{a.end}"
+                if a.verified
+                else f"{UNVERIFIED} {md_text(a.note or 'not found in source')}"
             )
-            rows.append(f"- [{markers.label(a.source_id)}] “{a.quote}” ({where})")
+            rows.append(f"- [{markers.label(a.source_id)}] “{md_text(a.quote)}” ({where})")
     return ["<details><summary>Quotes</summary>", "", *rows, "", "</details>", ""]
 
 
@@ -178,20 +206,24 @@ def _conflicts(conflicts: list[Conflict], markers: _Markers) -> list[str]:
     lines = ["## Conflicts", "", "| about | claim | sources |", "|---|---|---|"]
     for c in conflicts:
         for i, claim in enumerate(c.claims):
-            about = f"{_esc(c.subject)} ({c.kind})" if i == 0 else ""
-            lines.append(f"| {about} | {_esc(claim.value)} | {markers(claim.attributions)} |")
+            about = f"{md_cell(c.subject)} ({md_cell(c.kind)})" if i == 0 else ""
+            lines.append(f"| {about} | {md_cell(claim.value)} | {markers(claim.attributions)} |")
     return [*lines, ""]
 
 
 def _sources(brief: Brief, markers: _Markers) -> list[str]:
     lines = ["## Sources", ""]
     for s in brief.sources:
-        label = markers.label(s.id)
-        title = f'"{s.title}"' if s.title else "no headline"
-        parts = [title, f"`{s.path or s.id}`"]
-        parts += [x for x in (s.outlet, s.published, s.url) if x]
-        parts.append(f"sha256 {s.sha256[:12]}…")
-        lines.append(f'- <a id="source-{label}"></a>[{label}] ' + " · ".join(parts))
+        title = f'"{md_text(s.title)}"' if s.title else "no headline"
+        parts = [title, md_text(s.path or s.id)]
+        parts += [md_text(x) for x in (s.outlet, s.published) if x]
+        if s.url:
+            url = safe_url(s.url)
+            parts.append(f"[{md_text(s.url)}]({url})" if url else f"{md_text(s.url)} (not linked)")
+        parts.append(f"sha256 {md_text(s.sha256[:12])}…")
+        lines.append(
+            f'- <a id="{markers.anchor(s.id)}"></a>[{markers.label(s.id)}] ' + " · ".join(parts)
+        )
     return [*lines, ""]
 
 
@@ -200,5 +232,16 @@ def _failures(brief: Brief, markers: _Markers) -> list[str]:
         return []
     lines = ["## Failures", ""]
     for f in brief.failures:
-        lines.append(f"- [{markers.label(f.source_id)}] {f.stage}: {_esc(f.error)}")
+        lines.append(f"- [{markers.label(f.source_id)}] {f.stage}: {md_text(f.error)}")
+    return [*lines, ""]
+
+
+def _notes(brief: Brief, markers: _Markers) -> list[str]:
+    if not brief.notes:
+        return []
+    lines = ["## Notes", "", "Values dropped or changed before the merge, by source:", ""]
+    for n in brief.notes:
+        lines.append(
+            f"- [{markers.label(n.source_id)}] {md_text(n.field)}: {md_text(n.problem)}"
+        )
     return [*lines, ""]

@@ -1,0 +1,174 @@
+"""From per-article extractions to a ``Brief`` that always renders; pure, no I/O.
+
+Each article's extraction is sanitized (``sanitize``) and its quotes located
+(``verify``); the events of all articles are merged (``merge``); the brief is then
+rendered once to prove it can be. A failure in any of these steps that is caused by
+one article's extraction costs that article only: it becomes a ``Failure`` with the
+stage (``verify``, ``merge`` or ``render``), and the rest of the brief is kept.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from diplosum.article import Article
+from diplosum.contracts.brief import Brief, Failure, FailureStage, Note, Source
+from diplosum.contracts.extraction import ArticleExtraction
+from diplosum.contracts.sourced import SourcedEvent
+from diplosum.merge import MergeResult, merge
+from diplosum.sanitize import sanitize_extraction
+from diplosum.verify import verify_extraction
+
+Renderer = Callable[[Brief], str]
+
+
+def describe_unexpected(exc: BaseException) -> str:
+    """``Type: message (at file.py:line in function)``: enough to report a bug."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = ""
+    if frames:
+        last = frames[-1]
+        where = f" (at {Path(last.filename).name}:{last.lineno} in {last.name})"
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+def _failure(source_id: str, stage: FailureStage, exc: BaseException) -> Failure:
+    return Failure(source_id=source_id, stage=stage, error=describe_unexpected(exc))
+
+
+def assemble(
+    articles: Sequence[Article],
+    extractions: Mapping[str, ArticleExtraction],
+    *,
+    failures: Sequence[Failure],
+    make_brief: Callable[..., Brief],
+    renderers: Sequence[Renderer] = (),
+) -> Brief:
+    """Build the brief of ``articles``; ``extractions`` holds those that were extracted.
+
+    ``make_brief(**fields)`` adds what the caller knows (usage, provenance); every
+    renderer in ``renderers`` must render the result.
+    """
+    failed = list(failures)
+    sources: list[Source] = []
+    notes: list[Note] = []
+    by_source: dict[str, list[SourcedEvent]] = {}
+    for article in articles:
+        extraction = extractions.get(article.id)
+        if extraction is None:
+            sources.append(article.to_source())
+            continue
+        try:
+            clean, article_notes = sanitize_extraction(article.id, extraction)
+            events = verify_extraction(article.id, article.text, clean)
+        except Exception as exc:  # a bug must cost this article only
+            failed.append(_failure(article.id, "verify", exc))
+            sources.append(article.to_source())
+            continue
+        sources.append(article.to_source(title=clean.headline))
+        notes += article_notes
+        by_source[article.id] = events
+    merged, merge_failures = _merge_isolating(by_source, sources)
+    failed += merge_failures
+    brief = make_brief(
+        sources=sources,
+        events=merged.events,
+        conflicts=merged.conflicts,
+        failures=failed,
+        notes=notes,
+    )
+    return _renderable(brief, renderers)
+
+
+def _flatten(by_source: Mapping[str, list[SourcedEvent]], ids: Sequence[str]) -> list[SourcedEvent]:
+    return [e for sid in ids for e in by_source[sid]]
+
+
+def _merge_isolating(
+    by_source: Mapping[str, list[SourcedEvent]], sources: Sequence[Source]
+) -> tuple[MergeResult, list[Failure]]:
+    """Merge everything; if that fails, find the articles that make it fail and leave
+    them out: first those that fail on their own, then, one by one, those that fail in
+    combination with the articles already kept."""
+    ids = list(by_source)
+    try:
+        return merge(_flatten(by_source, ids), sources), []
+    except Exception:  # a bug: find the articles that trigger it
+        pass
+    failures: list[Failure] = []
+    alone_ok: list[str] = []
+    for sid in ids:
+        try:
+            merge(by_source[sid], sources)
+        except Exception as exc:
+            failures.append(_failure(sid, "merge", exc))
+        else:
+            alone_ok.append(sid)
+    try:
+        return merge(_flatten(by_source, alone_ok), sources), failures
+    except Exception:
+        pass
+    kept: list[str] = []
+    for sid in alone_ok:
+        try:
+            merge(_flatten(by_source, [*kept, sid]), sources)
+        except Exception as exc:
+            failures.append(_failure(sid, "merge", exc))
+        else:
+            kept.append(sid)
+    return merge(_flatten(by_source, kept), sources), failures
+
+
+def _render_error(brief: Brief, renderers: Sequence[Renderer]) -> BaseException | None:
+    for render in renderers:
+        try:
+            render(brief)
+        except Exception as exc:
+            return exc
+    return None
+
+
+def _renderable(brief: Brief, renderers: Sequence[Renderer]) -> Brief:
+    """The brief, without the events that cannot be rendered (their sources failed)."""
+    if _render_error(brief, renderers) is None:
+        return brief
+    bad: dict[str, BaseException] = {}
+    for event in brief.events:
+        alone = brief.model_copy(
+            update={
+                "events": [event],
+                "conflicts": [c for c in brief.conflicts if c.event_id == event.id],
+            }
+        )
+        error = _render_error(alone, renderers)
+        if error is not None:
+            bad[event.id] = error
+    failures = list(brief.failures)
+    failed_ids = {f.source_id for f in failures}
+    for event in brief.events:
+        if event.id not in bad:
+            continue
+        for sid in event.source_ids:
+            if sid not in failed_ids:
+                failed_ids.add(sid)
+                failures.append(
+                    Failure(
+                        source_id=sid,
+                        stage="render",
+                        error=f"event {event.title[:80]!r} cannot be rendered: "
+                        + describe_unexpected(bad[event.id]),
+                    )
+                )
+    kept = brief.model_copy(
+        update={
+            "events": [e for e in brief.events if e.id not in bad],
+            "conflicts": [c for c in brief.conflicts if c.event_id not in bad],
+            "failures": failures,
+        }
+    )
+    error = _render_error(kept, renderers)
+    if error is not None:
+        raise error
+    return kept
