@@ -29,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("brief", help="summarise articles into one brief")
     b.add_argument("inputs", nargs="+", help="files (.txt, .md), folders, globs, or - for stdin")
-    b.add_argument("--format", choices=("md", "json"), default="md")
+    b.add_argument("--format", choices=("md", "json", "html"), default="md")
     b.add_argument(
         "-o",
         "--output",
@@ -127,7 +127,11 @@ def _brief(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         client=ClientSettings(max_input_tokens=args.max_input_tokens),
     )
-    text = result.to_json() + "\n" if args.format == "json" else result.to_markdown()
+    text = {
+        "md": result.to_markdown,
+        "json": lambda: result.to_json() + "\n",
+        "html": result.to_html,
+    }[args.format]()
     target.write(text)
     for failure in result.failures:
         print(

@@ -147,5 +147,10 @@ class Brief(BaseModel):
 
         return render_markdown(self)
 
+    def to_html(self) -> str:
+        from diplosum.render.html import render_html
+
+        return render_html(self)
+
     def to_json(self, *, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent)

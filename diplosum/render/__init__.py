@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from diplosum.contracts.brief import Brief
+from diplosum.render.html import render_html
 from diplosum.render.markdown import render_markdown
 
 #: Every output format; ``brief()`` proves each can render the brief it returns.
-RENDERERS: Sequence[Callable[[Brief], str]] = (render_markdown,)
+RENDERERS: Sequence[Callable[[Brief], str]] = (render_markdown, render_html)

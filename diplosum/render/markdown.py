@@ -241,7 +241,5 @@ def _notes(brief: Brief, markers: _Markers) -> list[str]:
         return []
     lines = ["## Notes", "", "Values dropped or changed before the merge, by source:", ""]
     for n in brief.notes:
-        lines.append(
-            f"- [{markers.label(n.source_id)}] {md_text(n.field)}: {md_text(n.problem)}"
-        )
+        lines.append(f"- [{markers.label(n.source_id)}] {md_text(n.field)}: {md_text(n.problem)}")
     return [*lines, ""]
