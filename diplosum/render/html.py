@@ -9,17 +9,16 @@ only http(s) URLs ever become links.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
 
 from diplosum.contracts.brief import Attribution, Brief, BriefEvent
+from diplosum.render.escape import safe_url, slug
 from diplosum.render.labels import source_labels
 from diplosum.render.markdown import format_when
 from diplosum.render.timeline import Item, Layout, layout
@@ -27,7 +26,6 @@ from diplosum.safetext import one_line, strip_unsafe
 
 UNVERIFIED = "⚠"
 OUTCOME_ICONS = {"agreed": "✅", "announced": "📣", "expected": "🗓", "speculated": "🔮"}
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 class Lines(str):
@@ -56,25 +54,6 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["num"] = lambda x: f"{x:.1f}".removesuffix(".0")
     return env
-
-
-def slug(text: str) -> str:
-    """Lowercase ASCII letters, digits and single hyphens; "x" when nothing is left."""
-    return _NOT_SLUG.sub("-", one_line(text).lower()).strip("-") or "x"
-
-
-def safe_url(url: str | None) -> str | None:
-    """The URL when it is an absolute http(s) URL, else None (shown as text, not linked)."""
-    if not url:
-        return None
-    cleaned = one_line(url)
-    try:
-        parts = urlsplit(cleaned)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in cleaned:
-        return None
-    return cleaned
 
 
 class _Ids:
