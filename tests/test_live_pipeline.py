@@ -239,9 +239,28 @@ def test_max_input_tokens_fails_long_articles_without_calling(
     chat_server.responder = gold_responder
     out = tmp_path / "b.json"
     args = ["brief", str(SEEDS), "--base-url", chat_server.base_url, "--no-cache"]
-    assert main([*args, "--max-input-tokens", "1100", "--format", "json", "-o", str(out)]) == 1
+    assert main([*args, "--max-input-tokens", "1180", "--format", "json", "-o", str(out)]) == 1
     brief = diplosum.Brief.model_validate_json(out.read_text(encoding="utf-8"))
     failed = sorted(f.source_id[:3] for f in brief.failures)
-    assert failed == ["000", "001"]  # the two seeds whose prompts exceed 1,100 tokens
-    assert all("over max_input_tokens=1100; not sent" in f.error for f in brief.failures)
+    assert failed == ["000", "001"]  # the two seeds whose prompts exceed 1,180 tokens
+    assert all("over max_input_tokens=1180; not sent" in f.error for f in brief.failures)
     assert len(chat_server.requests) == 5 - len(failed)
+
+
+def test_retry_after_longer_than_the_time_left_fails_the_article_at_once(
+    chat_server: ChatServer,
+) -> None:
+    def responder(request: RecordedRequest) -> Action:
+        if "Alaska" in request.user_text:
+            return rate_limited(retry_after=3600)
+        return gold_responder(request)
+
+    chat_server.responder = responder
+    brief = diplosum.brief([SEEDS], client=_client(chat_server))
+    (failure,) = brief.failures
+    assert failure.source_id.startswith("003")
+    assert "HTTP 429" in failure.error
+    assert "asked to wait 3600s, more than the" in failure.error
+    assert "s left of the 60s retry budget" in failure.error
+    assert len(chat_server.requests) == 5  # one request for 003: no retry, no sleep
+    assert brief.usage.retries == 0

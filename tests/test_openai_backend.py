@@ -316,16 +316,28 @@ def test_429_retry_after_ms_wins_over_retry_after(chat_server: ChatServer) -> No
     assert (reply.stats.calls, reply.stats.retries) == (2, 1)
 
 
-def test_retry_after_is_capped_by_the_time_budget(chat_server: ChatServer) -> None:
+def test_retry_after_longer_than_the_budget_fails_at_once(chat_server: ChatServer) -> None:
+    chat_server.enqueue(rate_limited(retry_after=3600))
+    fake = FakeTime()
+    error = extract_error(chat_server, time=fake)
+
+    assert fake.sleeps == []  # no point waiting an hour for a retry that cannot happen
+    assert error.retryable is True
+    assert "429" in str(error)
+    assert "asked to wait 3600s, more than the 60.0s left" in str(error)
+    assert stats_of(error) == (1, 0, 0)
+    assert len(chat_server.requests) == 1
+
+
+def test_retry_after_is_measured_against_the_time_left(chat_server: ChatServer) -> None:
     policy = RetryPolicy(max_attempts=5, max_seconds=10.0, initial_backoff=0.5, jitter=0)
-    chat_server.enqueue(rate_limited(retry_after=30), rate_limited(retry_after=30))
+    chat_server.enqueue(rate_limited(retry_after=6), rate_limited(retry_after=6))
     fake = FakeTime()
     error = extract_error(chat_server, time=fake, retry=policy)
 
-    assert fake.sleeps == [10.0]  # not 30: only 10 s of budget
-    assert error.retryable is True
+    assert fake.sleeps == [6.0]  # the second 6 s wait does not fit the 4 s left
     assert "gave up after 2 attempt(s)" in str(error)
-    assert "429" in str(error)
+    assert "asked to wait 6s, more than the 4.0s left of the 10s retry budget" in str(error)
     assert stats_of(error) == (2, 1, 0)
     assert len(chat_server.requests) == 2
 
@@ -350,8 +362,8 @@ def test_stalled_response_times_out_and_is_retried(chat_server: ChatServer) -> N
     reply = extract(chat_server, timeout=0.3)
 
     assert reply.content == GOOD
-    # the stalled request got no response: not a call, but a retry
-    assert (reply.stats.calls, reply.stats.retries) == (1, 1)
+    # the stalled request got no response but was sent: a call, and a retry
+    assert (reply.stats.calls, reply.stats.retries) == (2, 1)
     assert len(chat_server.requests) == 2
 
 
@@ -360,7 +372,7 @@ def test_reset_connection_is_retried(chat_server: ChatServer) -> None:
     reply = extract(chat_server)
 
     assert reply.content == GOOD
-    assert (reply.stats.calls, reply.stats.retries) == (1, 1)
+    assert (reply.stats.calls, reply.stats.retries) == (2, 1)
     assert len(chat_server.requests) == 2
 
 

@@ -61,7 +61,14 @@ def test_settings_defaults() -> None:
     assert settings.max_reasks == 2
     assert settings.max_input_tokens is None
     assert settings.request_timeout == DEFAULT_TIMEOUT == 60.0
+    assert settings.connect_timeout == 10.0
     assert settings.retry == RetryPolicy()
+    assert settings.unreachable_after == 5
+
+
+def test_connect_timeout_never_exceeds_the_request_timeout() -> None:
+    assert ClientSettings(timeout=3.0).connect_timeout == 3.0
+    assert ClientSettings(timeout=300.0).connect_timeout == 10.0
 
 
 @pytest.mark.parametrize(
@@ -72,6 +79,7 @@ def test_settings_defaults() -> None:
         {"max_reasks": -1},
         {"mode": "xml"},
         {"max_input_tokens": 0},
+        {"unreachable_after": 0},
         {"base_url": "ftp://example.com"},
         {"base_url": "not a url"},
     ],

@@ -150,3 +150,118 @@ def test_interrupted_recording_leaves_a_valid_file(tmp_path: Path) -> None:
         asyncio.run(run())
     assert [e.article_id for e in RecordingFile.load(path).entries] == ["a1"]
     assert not list(tmp_path.glob(".rec.jsonl.*.tmp"))
+
+
+def _recorder(path: Path, answers: dict[str, object]) -> RecordingBackend:
+    return RecordingBackend(
+        FakeBackend(answers), RecordingFile.load(path, missing_ok=True), mode="record"
+    )
+
+
+def _article_request(article_id: str, text: str) -> ExtractionRequest:
+    article = Article(id=article_id, text=text)
+    return build_request(
+        article, prompt=load_prompt(), model="m", mode="json_schema", temperature=0
+    )
+
+
+def _response(path: Path, request: ExtractionRequest) -> dict[str, object]:
+    entry = RecordingFile.load(path).get(request.fingerprint)
+    assert entry is not None
+    return entry.response
+
+
+def _line_ids(path: Path) -> list[str]:
+    return [json.loads(x)["article_id"] for x in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_entries_are_appended_then_compacted_on_close(tmp_path: Path) -> None:
+    path = tmp_path / "rec.jsonl"
+    second = {"headline": "H2", "events": []}
+    recorder = _recorder(path, {"a1": ANSWER, "a2": ANSWER})
+
+    async def run() -> None:
+        await recorder.extract(_article_request("a2", "Gamma called Delta.\n"))
+        await recorder.extract(_request())
+        recorder.inner = FakeBackend({"a1": second})
+        await recorder.extract(_request())  # re-recorded: a later line for the same entry
+        assert _line_ids(path) == ["a2", "a1", "a1"]  # appended in arrival order
+        assert _response(path, _request()) == second
+        await recorder.aclose()
+
+    asyncio.run(run())
+    assert _line_ids(path) == ["a1", "a2"]  # compacted: sorted, one line per entry
+    assert _response(path, _request()) == second
+    assert not list(tmp_path.glob(".rec.jsonl.*.tmp"))
+
+
+def test_close_without_new_entries_leaves_the_file_alone(tmp_path: Path) -> None:
+    path = tmp_path / "rec.jsonl"
+    asyncio.run(_recorder(path, {"a1": ANSWER}).extract(_request()))
+    before = path.stat().st_mtime_ns, path.read_bytes()
+    auto = RecordingBackend(FakeBackend({}), RecordingFile.load(path), mode="auto")
+
+    async def run() -> None:
+        await auto.extract(_request())  # replayed, not recorded
+        await auto.aclose()
+
+    asyncio.run(run())
+    assert (path.stat().st_mtime_ns, path.read_bytes()) == before
+
+
+def test_torn_last_line_is_skipped_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "rec.jsonl"
+    asyncio.run(_recorder(path, {"a1": ANSWER}).extract(_request()))
+    whole = path.read_text(encoding="utf-8")
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(whole[: len(whole) // 2])  # a kill in the middle of the next write
+
+    with caplog.at_level("WARNING", logger="diplosum"):
+        (entry,) = RecordingFile.load(path).entries
+    assert entry.article_id == "a1"
+    (warning,) = [r.getMessage() for r in caplog.records]
+    assert f"{path}:2: skipped an incomplete last line" in warning
+
+
+def test_torn_line_before_the_last_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "rec.jsonl"
+    asyncio.run(_recorder(path, {"a1": ANSWER}).extract(_request()))
+    whole = path.read_text(encoding="utf-8")
+    path.write_text(whole[: len(whole) // 2] + "\n" + whole, encoding="utf-8")
+    with pytest.raises(RecordingError, match=r"rec\.jsonl:1: "):
+        RecordingFile.load(path)
+
+
+def test_recording_after_a_torn_line_keeps_the_file_loadable(tmp_path: Path) -> None:
+    path = tmp_path / "rec.jsonl"
+    asyncio.run(_recorder(path, {"a1": ANSWER}).extract(_request()))
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('{"format": "diplosum.recording/1", "note": "torn-tail')
+    asyncio.run(
+        _recorder(path, {"a2": ANSWER}).extract(_article_request("a2", "Gamma called Delta.\n"))
+    )
+    assert [e.article_id for e in RecordingFile.load(path).entries] == ["a1", "a2"]
+    assert "torn-tail" not in path.read_text(encoding="utf-8")
+
+
+def test_unicode_line_separators_inside_entries_survive(tmp_path: Path) -> None:
+    path = tmp_path / "rec.jsonl"
+    answer = {"headline": "Line\u2028separator\u2029and\x85next", "events": []}
+    asyncio.run(_recorder(path, {"a1": answer}).extract(_request()))
+    (entry,) = RecordingFile.load(path).entries
+    assert entry.response == answer
+
+
+def test_torn_last_line_inside_a_multibyte_character_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "rec.jsonl"
+    asyncio.run(
+        _recorder(path, {"a1": {"headline": "Genève — Zürich", "events": []}}).extract(_request())
+    )
+    whole = path.read_bytes()
+    cut = whole.index("—".encode()) + 1  # in the middle of the dash's three bytes
+    with path.open("ab") as handle:
+        handle.write(whole[:cut])
+    (entry,) = RecordingFile.load(path).entries
+    assert entry.response["headline"] == "Genève — Zürich"

@@ -86,7 +86,7 @@ async def send(
     request: ExtractionRequest,
     messages: list[ChatCompletionMessageParam],
     *,
-    timeout: float,
+    timeout: float | openai.Timeout,
 ) -> LegacyAPIResponse[Any]:
     """One HTTP request in ``request.mode``; the raw response (not parsed yet).
 

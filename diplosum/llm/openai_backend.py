@@ -5,7 +5,9 @@ structured-output mode (see ``diplosum.llm.modes``), retries transient failures
 (see ``diplosum.llm.retry``), re-asks when the output does not validate, and
 returns the canonical JSON of the validated ``ArticleExtraction``.
 
-Exactly one layer retries: this one. The SDK's own retries are off.
+Exactly one layer retries: this one. The SDK's own retries are off. A circuit
+breaker shared by all requests of one backend (``diplosum.llm.breaker``) stops
+sending once the endpoint looks unreachable.
 The API key is never logged, put in an exception message, or returned.
 """
 
@@ -26,6 +28,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from diplosum.errors import ContextLengthError, ExtractionValidationError, ModelError
 from diplosum.llm import modes
 from diplosum.llm.base import CallStats, ExtractionRequest, ModelReply
+from diplosum.llm.breaker import ConnectionBreaker, is_connection_failure
 from diplosum.llm.retry import RetryPolicy, TransientError, call_with_retries, parse_retry_after
 from diplosum.llm.settings import ClientSettings, url_host
 
@@ -63,13 +66,16 @@ class OpenAIBackend:
         self._settings = settings if settings is not None else ClientSettings()
         self._sleep = sleep
         self._clock = clock
+        self._timeout = openai.Timeout(
+            self._settings.request_timeout, connect=self._settings.connect_timeout
+        )
         if client is None:
             base_url = self._settings.resolved_base_url()
             self._secret = self._settings.resolved_api_key()
             self._client = AsyncOpenAI(
                 api_key=self._secret,
                 base_url=base_url,
-                timeout=self._settings.request_timeout,
+                timeout=self._timeout,
                 max_retries=0,
                 default_headers=dict(self._settings.default_headers) or None,
             )
@@ -79,6 +85,7 @@ class OpenAIBackend:
             self._client = client if client.max_retries == 0 else client.with_options(max_retries=0)
             self._owns_client = False
         self._host = url_host(str(self._client.base_url))
+        self._breaker = ConnectionBreaker(self._host, self._settings.unreachable_after)
 
     @property
     def settings(self) -> ClientSettings:
@@ -115,9 +122,11 @@ class OpenAIBackend:
 
         Raises ``ContextLengthError`` (prompt too long), ``ExtractionValidationError``
         (output still invalid after ``max_reasks`` re-asks), or ``ModelError`` with
-        ``retryable=True`` (transient failures outlasted the retry policy) or
-        ``retryable=False`` (the request itself was refused: 4xx). Errors raised after
-        sending carry what was spent in ``error.stats``.
+        ``retryable=True`` (transient failures outlasted the retry policy, or the
+        server asked for a wait longer than the budget has left) or
+        ``retryable=False`` (the request itself was refused: 4xx; or the endpoint is
+        unreachable, see ``ClientSettings.unreachable_after``). Errors carry what was
+        spent in ``error.stats``; ``calls`` counts every request sent, answered or not.
         """
         self._check_prompt_length(request)
         stats = CallStats()
@@ -198,10 +207,13 @@ class OpenAIBackend:
                 f"{elapsed:.1f}s; last error: {error.description}"
             )
 
+        async def backoff(seconds: float) -> None:
+            await self._breaker.sleep(self._sleep, seconds)
+
         return await call_with_retries(
             attempt,
             self._settings.retry,
-            sleep=self._sleep,
+            sleep=backoff,
             clock=self._clock,
             on_retry=on_retry,
             give_up_message=give_up,
@@ -213,28 +225,21 @@ class OpenAIBackend:
         messages: list[ChatCompletionMessageParam],
         stats: CallStats,
     ) -> tuple[LegacyAPIResponse[Any], ChatCompletion]:
+        self._breaker.check(request.article_id)
+        stats.calls += 1  # counted when sent, answered or not
         try:
-            raw = await modes.send(
-                self._client, request, messages, timeout=self._settings.request_timeout
-            )
+            raw = await modes.send(self._client, request, messages, timeout=self._timeout)
         except openai.APIStatusError as exc:
-            stats.calls += 1
+            self._breaker.answered()
             raise self._status_error(exc) from None
-        except openai.APITimeoutError:
-            timeout = self._settings.request_timeout
-            raise TransientError(
-                f"no response from {self._host} within {timeout:g}s (timeout)"
-            ) from None
         except openai.APIConnectionError as exc:
-            raise TransientError(
-                f"connection to {self._host} failed ({self._cause_name(exc)})"
-            ) from None
+            raise self._connection_error(exc) from None
         except openai.OpenAIError as exc:
             raise ModelError(
                 f"request to {self._host} failed: {type(exc).__name__}: {self._redact(str(exc))}",
                 retryable=False,
             ) from None
-        stats.calls += 1
+        self._breaker.answered()
         try:
             completion = modes.plain_completion(raw)
         except modes.MalformedResponse as exc:
@@ -254,6 +259,22 @@ class OpenAIBackend:
         return raw, completion
 
     # -- errors -------------------------------------------------------------------
+
+    def _connection_error(self, exc: openai.APIConnectionError) -> TransientError:
+        """The ``TransientError`` for an attempt that got no answer; feeds the breaker."""
+        cause = self._cause_name(exc)
+        unreachable = is_connection_failure(exc)
+        if unreachable:
+            self._breaker.failed(cause)
+        if not isinstance(exc, openai.APITimeoutError):
+            description = f"connection to {self._host} failed ({cause})"
+        elif unreachable:
+            limit = self._settings.connect_timeout
+            description = f"could not connect to {self._host} within {limit:g}s (timeout)"
+        else:
+            limit = self._settings.request_timeout
+            description = f"no response from {self._host} within {limit:g}s (timeout)"
+        return TransientError(description)
 
     def _status_error(self, exc: openai.APIStatusError) -> Exception:
         """A ``TransientError`` to retry, or the ``ModelError`` to fail with."""

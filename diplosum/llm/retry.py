@@ -2,9 +2,11 @@
 
 One layer retries: this one (the openai SDK's own retries are turned off). The
 policy is bounded twice: by a number of attempts and by a wall-clock budget.
-Waits grow exponentially with random jitter, except when the server says how
-long to wait (``Retry-After`` / ``retry-after-ms``), which is honoured, capped by
-what is left of the budget.
+Waits grow exponentially with random jitter, cut to what is left of the budget,
+except when the server says how long to wait (``Retry-After`` /
+``retry-after-ms``): that wait is honoured exactly, and when it is longer than
+what is left of the budget the request fails at once, naming both, instead of
+sleeping for a retry that could not happen in time.
 
 Sleeping and the clock are injectable so tests run in milliseconds.
 """
@@ -37,8 +39,9 @@ class RetryPolicy:
     """How hard to try one model request before giving up.
 
     ``max_attempts`` counts the first try. ``max_seconds`` is the budget for one
-    request and its retries: no retry starts after it, and waits are cut to fit
-    it (a request already under way may still take up to the client timeout).
+    request and its retries: no retry starts after it, and backoff waits are cut
+    to fit it (a request already under way may still take up to the client
+    timeout). A server-asked wait that does not fit fails the request at once.
     Backoff before retry ``n`` (1-based) is
     ``min(max_backoff, initial_backoff * 2 ** (n - 1) + uniform(0, jitter))``.
     """
@@ -120,25 +123,38 @@ async def call_with_retries(
 
     ``attempt`` signals retryable failures by raising ``TransientError``; anything
     else propagates at once. ``on_retry(error, retry_number, wait)`` is called
-    before each wait. When the policy is exhausted the last transient error becomes
-    ``ModelError(give_up_message(error, attempts, elapsed), retryable=True)``.
+    before each wait. When the policy is exhausted, or the server asks for a wait
+    longer than the budget has left, the last transient error becomes
+    ``ModelError(give_up_message(error, attempts, elapsed), retryable=True)``; in
+    the second case the message goes on to name the asked wait and the time left.
     """
     start = clock()
     backoff = wait_exponential_jitter(
         multiplier=policy.initial_backoff, max=policy.max_backoff, jitter=policy.jitter
     )
+    too_long: str | None = None
 
     def remaining() -> float:
         return policy.max_seconds - (clock() - start)
 
     def stop(state: RetryCallState) -> bool:
-        return state.attempt_number >= policy.max_attempts or remaining() <= 0
+        nonlocal too_long
+        if state.attempt_number >= policy.max_attempts or remaining() <= 0:
+            return True
+        asked = _asked_wait(state)
+        if asked is not None and asked > remaining():
+            too_long = (
+                f"; the server asked to wait {asked:g}s, more than the {remaining():.1f}s "
+                f"left of the {policy.max_seconds:g}s retry budget, so it was not retried"
+            )
+            return True
+        return False
 
     def wait(state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome is not None else None
-        asked = exc.retry_after if isinstance(exc, TransientError) else None
-        chosen = asked if asked is not None else backoff(state)
-        return max(0.0, min(chosen, remaining()))
+        asked = _asked_wait(state)
+        if asked is not None:
+            return asked
+        return max(0.0, min(backoff(state), remaining()))
 
     def before_sleep(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome is not None else None
@@ -163,5 +179,11 @@ async def call_with_retries(
     try:
         return await retrying(counted)
     except TransientError as exc:
-        message = give_up_message(exc, attempts, clock() - start)
+        message = give_up_message(exc, attempts, clock() - start) + (too_long or "")
     raise ModelError(message, retryable=True)
+
+
+def _asked_wait(state: RetryCallState) -> float | None:
+    """The wait the failed attempt's server asked for, if it said."""
+    exc = state.outcome.exception() if state.outcome is not None else None
+    return exc.retry_after if isinstance(exc, TransientError) else None

@@ -19,6 +19,9 @@ from diplosum.llm.retry import RetryPolicy
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_TIMEOUT = 60.0
+#: Upper bound of the TCP/TLS connect phase: an unroutable host fails in seconds.
+MAX_CONNECT_TIMEOUT = 10.0
+DEFAULT_UNREACHABLE_AFTER = 5
 #: Sent as the key to local servers that need none (the SDK insists on some key).
 LOCAL_DUMMY_KEY = "not-needed"
 
@@ -31,8 +34,9 @@ class ClientSettings:
     - ``api_key``: None means ``$OPENAI_API_KEY``; if that is unset too and the
       endpoint is local (loopback or private address, ``localhost``), a dummy key
       is sent; otherwise building the backend raises ``ConfigurationError``.
-    - ``timeout``: seconds for one HTTP request (connect, read, write, pool);
-      None means ``DEFAULT_TIMEOUT`` (60 s).
+    - ``timeout``: seconds for one HTTP request (read, write, pool); None means
+      ``DEFAULT_TIMEOUT`` (60 s). Connecting gets at most ``MAX_CONNECT_TIMEOUT``
+      (10 s) of it (see ``connect_timeout``).
     - ``max_reasks``: how many times invalid output is sent back for correction.
     - ``retry``: the transient-failure policy (attempts, time budget, backoff).
     - ``mode``: the structured-output mode this endpoint supports. The backend obeys
@@ -42,6 +46,14 @@ class ClientSettings:
     - ``token_encoding``: tiktoken encoding used for that check (None: the offline
       default, see ``diplosum.llm.tokens``).
     - ``default_headers``: extra HTTP headers for every request (e.g. for a proxy).
+    - ``unreachable_after``: the circuit breaker shared by every request of one
+      backend. After this many consecutive connection failures, whichever articles
+      they came from (refused, reset or dropped connections, DNS failures, connect
+      timeouts; not a read timeout once the server has accepted), the endpoint is
+      taken as unreachable and every later attempt fails at once with a
+      non-retryable ``ModelError`` without sending anything. Any HTTP answer, even
+      an error status, resets the count. The default, 5, is more than the default
+      concurrency (4), so a blip shorter than one backoff is still survived.
     """
 
     base_url: str | None = None
@@ -53,6 +65,7 @@ class ClientSettings:
     max_input_tokens: int | None = None
     token_encoding: str | None = None
     default_headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    unreachable_after: int = DEFAULT_UNREACHABLE_AFTER
 
     def __post_init__(self) -> None:
         if self.timeout is not None and not (self.timeout > 0 and math.isfinite(self.timeout)):
@@ -67,6 +80,10 @@ class ClientSettings:
             raise ConfigurationError(
                 f"max_input_tokens must be >= 1, not {self.max_input_tokens!r}"
             )
+        if self.unreachable_after < 1:
+            raise ConfigurationError(
+                f"unreachable_after must be >= 1, not {self.unreachable_after!r}"
+            )
         if self.base_url is not None:
             _check_url(self.base_url)
 
@@ -74,6 +91,11 @@ class ClientSettings:
     def request_timeout(self) -> float:
         """Seconds for one HTTP request: ``timeout``, or ``DEFAULT_TIMEOUT`` when None."""
         return self.timeout if self.timeout is not None else DEFAULT_TIMEOUT
+
+    @property
+    def connect_timeout(self) -> float:
+        """Seconds to establish a connection: ``request_timeout``, at most 10 s."""
+        return min(self.request_timeout, MAX_CONNECT_TIMEOUT)
 
     def resolved_base_url(self) -> str:
         """The endpoint actually used: setting, then ``$OPENAI_BASE_URL``, then OpenAI."""

@@ -3,15 +3,22 @@
 Each line is a ``RecordingEntry``: the request's fingerprint and the values it was
 computed from, the article id, the response (the extraction as a JSON object),
 token usage, and how the entry was made (``recorded`` from an endpoint, or
-``handwritten``). Lines are sorted by article id, so files diff well. Nothing
-secret is ever part of an entry. Files are rewritten atomically after every new
-entry, so an interrupted run leaves a valid file.
+``handwritten``). Nothing secret is ever part of an entry.
+
+While recording, each new entry is appended to the file as one line (flushed, not
+fsynced), so a run costs one small write per article. When the run ends
+(``RecordingBackend.aclose``) the file is compacted: rewritten atomically with
+one line per entry, sorted by article id so files diff well. A run killed before
+that leaves the appended lines: ``RecordingFile.load`` reads them in order, later
+lines replacing earlier ones for the same fingerprint or the same article, model
+and mode (as ``RecordingFile.add`` does), and skips, with a warning, a last line
+torn by a kill mid-write. A broken line anywhere else is an error.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
+import logging
 import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -40,6 +47,8 @@ from diplosum.store.fingerprint import canonical_json
 FORMAT: Literal["diplosum.recording/1"] = "diplosum.recording/1"
 RecordingMode = Literal["replay", "record", "auto"]
 RECORDING_MODES: tuple[RecordingMode, ...] = ("replay", "record", "auto")
+
+log = logging.getLogger("diplosum")
 
 
 class RecordedUsage(BaseModel):
@@ -122,26 +131,23 @@ class RecordingFile:
     def __init__(self, path: str | os.PathLike[str], entries: Iterable[RecordingEntry] = ()):
         self.path = Path(path)
         self._by_fingerprint: dict[str, RecordingEntry] = {}
+        self._by_subject: dict[tuple[str, str, str], str] = {}
+        self._tail_checked = False
         for entry in entries:
-            self._by_fingerprint[entry.fingerprint] = entry
+            self.add(entry)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, missing_ok: bool = False) -> RecordingFile:
+        """Read a sorted or an appended file (see the module docstring)."""
         path = Path(path)
         if not path.exists():
             if missing_ok:
                 return cls(path)
             raise RecordingError(f"{path}: recording file not found")
-        entries: list[RecordingEntry] = []
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                entries.append(RecordingEntry.model_validate_json(line))
-            except ValidationError as exc:
-                problem = describe_validation_error(exc)
-                raise RecordingError(f"{path}:{number}: {problem}") from None
-        return cls(path, entries)
+        recordings = cls(path)
+        for entry in _read_entries(path):
+            recordings.add(entry)
+        return recordings
 
     @property
     def entries(self) -> list[RecordingEntry]:
@@ -155,19 +161,40 @@ class RecordingFile:
 
     def add(self, entry: RecordingEntry) -> None:
         """Add an entry, replacing any older one for the same article, model and mode."""
-        replaced = [
-            fp
-            for fp, old in self._by_fingerprint.items()
-            if (old.article_id, old.model, old.mode) == (entry.article_id, entry.model, entry.mode)
-        ]
-        for fp in replaced:
-            del self._by_fingerprint[fp]
+        old = self._by_subject.pop(_subject(entry), None)
+        if old is not None:
+            self._by_fingerprint.pop(old, None)
+        stale = self._by_fingerprint.pop(entry.fingerprint, None)
+        if stale is not None:
+            self._by_subject.pop(_subject(stale), None)
         self._by_fingerprint[entry.fingerprint] = entry
+        self._by_subject[_subject(entry)] = entry.fingerprint
+
+    def append(self, entry: RecordingEntry) -> None:
+        """``add`` the entry and append it to the file as one line (no fsync)."""
+        self.add(entry)
+        if not self._tail_checked and self._has_torn_tail():
+            self.save()  # appending after a torn line would make it a broken middle line
+            return
+        with self.path.open("a", encoding="utf-8", newline="\n") as handle:
+            handle.write(_line(entry))
+        self._tail_checked = True
 
     def save(self) -> None:
-        write_atomic(
-            self.path, "".join(canonical_json(e.model_dump()) + "\n" for e in self.entries)
-        )
+        """Rewrite the file atomically: one line per entry, sorted."""
+        write_atomic(self.path, "".join(_line(e) for e in self.entries))
+        self._tail_checked = True
+
+    def _has_torn_tail(self) -> bool:
+        try:
+            with self.path.open("rb") as handle:
+                handle.seek(0, os.SEEK_END)
+                if handle.tell() == 0:
+                    return False
+                handle.seek(-1, os.SEEK_END)
+                return handle.read(1) != b"\n"
+        except FileNotFoundError:
+            return False
 
     def explain_miss(self, request: ExtractionRequest) -> RecordingError:
         """The error for a request with no entry: stale (with what changed) or missing."""
@@ -209,6 +236,38 @@ class RecordingFile:
         )
 
 
+def _subject(entry: RecordingEntry) -> tuple[str, str, str]:
+    return entry.article_id, entry.model, entry.mode
+
+
+def _line(entry: RecordingEntry) -> str:
+    return canonical_json(entry.model_dump()) + "\n"
+
+
+def _read_entries(path: Path) -> list[RecordingEntry]:
+    # Split bytes on b"\n" only: entries may hold U+2028 and the like (ensure_ascii=False),
+    # and a torn last line may end inside a multi-byte character.
+    lines = path.read_bytes().split(b"\n")
+    entries: list[RecordingEntry] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            entries.append(RecordingEntry.model_validate_json(line))
+        except ValidationError as exc:
+            problem = describe_validation_error(exc)
+            if number == len(lines):  # no newline after it: cut short by a kill
+                log.warning(
+                    "%s:%d: skipped an incomplete last line (%s); was the recording interrupted?",
+                    path,
+                    number,
+                    problem,
+                )
+                continue
+            raise RecordingError(f"{path}:{number}: {problem}") from None
+    return entries
+
+
 def _record_command(path: Path) -> str:
     return f"diplosum brief <articles> --auto-record {path}"
 
@@ -232,8 +291,8 @@ class ReplayBackend:
 
 
 class RecordingBackend:
-    """Calls ``inner`` and writes each reply to the file (``record``), or only for
-    requests the file cannot answer yet (``auto``)."""
+    """Calls ``inner`` and appends each reply to the file (``record``), or only for
+    requests the file cannot answer yet (``auto``); ``aclose`` compacts the file."""
 
     def __init__(
         self, inner: ExtractionBackend, recordings: RecordingFile, *, mode: RecordingMode
@@ -243,17 +302,22 @@ class RecordingBackend:
         self.inner = inner
         self.recordings = recordings
         self.mode = mode
-        self._lock = asyncio.Lock()
+        self._appended = False
 
     async def aclose(self) -> None:
-        await aclose_backend(self.inner)
+        """Compact the file if anything was appended, then close ``inner``."""
+        try:
+            if self._appended:
+                self.recordings.save()
+                self._appended = False
+        finally:
+            await aclose_backend(self.inner)
 
     async def extract(self, request: ExtractionRequest) -> ModelReply:
         if self.mode == "auto" and self.recordings.get(request.fingerprint) is not None:
             return await ReplayBackend(self.recordings).extract(request)
         reply = await self.inner.extract(request)
-        entry = RecordingEntry.from_reply(request, reply)
-        async with self._lock:
-            self.recordings.add(entry)
-            self.recordings.save()
+        # no await between here and the write: entries never interleave
+        self.recordings.append(RecordingEntry.from_reply(request, reply))
+        self._appended = True
         return reply
