@@ -18,7 +18,11 @@ class Article(BaseModel):
     outlet: str | None = None
     url: str | None = None
     published: str | None = None
+    author: str | None = None
     path: str | None = None
+    encoding: str | None = None
+    #: Set by the pipeline: the id of the article this one is a syndicated copy of.
+    copy_of: str | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -42,4 +46,7 @@ class Article(BaseModel):
             sha256=self.sha256,
             path=self.path,
             chars=len(self.text),
+            author=self.author,
+            encoding=self.encoding,
+            copy_of=self.copy_of,
         )

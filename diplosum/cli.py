@@ -7,24 +7,71 @@ failed; 2 usage or configuration error; 3 nothing could be summarised; 130 inter
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from diplosum._version import __version__
 from diplosum.contracts.brief import Brief
 from diplosum.errors import DiplosumError
 from diplosum.llm.base import MODES
+from diplosum.llm.models import DEFAULT_MODEL
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_NOTHING, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 log = logging.getLogger("diplosum")
 
+EPILOG = """exit codes:
+  0    every input summarised
+  1    brief written, but some inputs failed (listed in the brief and on stderr)
+  2    usage or configuration error; nothing was sent
+  3    nothing could be summarised (the brief still lists why)
+  130  interrupted
+
+examples:
+  diplosum brief seeds/ --replay examples/recordings/seeds.jsonl -o brief.md
+  OPENAI_BASE_URL=http://localhost:11434/v1 diplosum brief news/*.txt -m llama3.1 --mode auto
+"""
+
+
+def _log_flags(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """``-v``/``-q`` on the top parser and, without defaults, on each subcommand, so
+    they work before or after it."""
+    default: object = 0 if top else argparse.SUPPRESS
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=default, help="more logging (-vv: debug)"
+    )
+    if not any("-q" in a.option_strings for a in parser._actions):
+        parser.add_argument(
+            "-q",
+            "--quiet",
+            dest="log_quiet",
+            action="count",
+            default=default,
+            help="less logging (errors only)",
+        )
+
+
+def _temperature(text: str) -> float | None:
+    if text.strip().lower() in ("none", "default"):
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number or 'none': {text!r}") from None
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="diplosum", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="diplosum",
+        description=__doc__.splitlines()[0],
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"diplosum {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    _log_flags(parser, top=True)
     sub = parser.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("brief", help="summarise articles into one brief")
@@ -37,13 +84,28 @@ def _parser() -> argparse.ArgumentParser:
         help="write here, not stdout: a file is replaced atomically, a pipe or device "
         "written into; - is stdout. Checked before any model call",
     )
-    b.add_argument("--model", help="model name (default: $DIPLOSUM_MODEL or gpt-4.1-mini)")
+    b.add_argument(
+        "-m", "--model", help=f"model name (default: $DIPLOSUM_MODEL or {DEFAULT_MODEL})"
+    )
+    b.add_argument(
+        "--temperature",
+        type=_temperature,
+        default=0.0,
+        metavar="T",
+        help="sampling temperature (default 0; 'none' sends none); never sent to reasoning "
+        "models (o-series, gpt-5 and later)",
+    )
     b.add_argument("--base-url", help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL)")
     b.add_argument("--mode", choices=MODES, help="structured-output mode ($DIPLOSUM_MODE)")
     b.add_argument("--concurrency", type=int, help="articles at once ($DIPLOSUM_CONCURRENCY)")
     b.add_argument("--timeout", type=float, help="seconds per model request")
     b.add_argument(
         "--max-input-tokens", type=int, help="refuse (list as failed) longer article prompts"
+    )
+    b.add_argument(
+        "--max-chunk-tokens",
+        type=int,
+        help="article tokens per model call (default 8000); longer articles are chunked",
     )
     rec = b.add_mutually_exclusive_group()
     rec.add_argument("--replay", type=Path, metavar="PATH", help="answer only from recordings")
@@ -55,9 +117,32 @@ def _parser() -> argparse.ArgumentParser:
     cache.add_argument("--cache", type=Path, metavar="PATH", help="cache file ($DIPLOSUM_CACHE)")
     cache.add_argument("--no-cache", action="store_true", help="do not use the response cache")
     b.add_argument("--prompt-dir", type=Path, help="folder with the prompt templates")
+    b.add_argument(
+        "--batch",
+        action="store_true",
+        help="send what the cache lacks as a Batch API job (half price, within 24 h); "
+        "once collected (diplosum batch collect), the same command writes the brief",
+    )
 
-    c = sub.add_parser("cache", help="inspect or empty the response cache")
-    c.add_argument("action", choices=("stats", "clear"))
+    from diplosum.batch.command import add_parser as add_batch_parser
+    from diplosum.digest.command import add_parser as add_digest_parser
+
+    add_digest_parser(sub)
+    add_batch_parser(sub)
+
+    e = sub.add_parser("estimate", help="tokens, calls and cost of a brief; sends nothing")
+    e.add_argument("inputs", nargs="+", help="files, folders, globs, or - for stdin")
+    e.add_argument("--model", help=f"model name (default: $DIPLOSUM_MODEL or {DEFAULT_MODEL})")
+    e.add_argument("--mode", choices=MODES, help="structured-output mode ($DIPLOSUM_MODE)")
+    e.add_argument("--max-chunk-tokens", type=int, help="article tokens per call (default 8000)")
+    e.add_argument("--recordings", type=Path, metavar="PATH", help="count its entries as held")
+    e_cache = e.add_mutually_exclusive_group()
+    e_cache.add_argument("--cache", type=Path, metavar="PATH", help="cache file ($DIPLOSUM_CACHE)")
+    e_cache.add_argument("--no-cache", action="store_true", help="ignore the response cache")
+    e.add_argument("--prompt-dir", type=Path, help="folder with the prompt templates")
+
+    c = sub.add_parser("cache", help="inspect, locate or empty the response cache")
+    c.add_argument("action", choices=("stats", "clear", "path"))
     c.add_argument("--cache", type=Path, metavar="PATH", help="cache file ($DIPLOSUM_CACHE)")
 
     r = sub.add_parser("recordings", help="make and maintain replay files")
@@ -70,14 +155,17 @@ def _parser() -> argparse.ArgumentParser:
     restamp = rsub.add_parser("restamp", help="update hand-written entries for a changed prompt")
     restamp.add_argument("file", type=Path)
     restamp.add_argument("--prompt-dir", type=Path)
+    for parser_ in (*sub.choices.values(), *rsub.choices.values()):
+        _log_flags(parser_, top=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    quiet = args.log_quiet + (1 if getattr(args, "quiet", False) is True else 0)
     logging.basicConfig(
-        level=logging.WARNING - 10 * min(args.verbose, 2),
+        level=logging.WARNING - 10 * min(args.verbose, 2) + 10 * min(quiet, 1),
         format="diplosum: %(levelname)s: %(message)s",
         stream=sys.stderr,
     )
@@ -86,6 +174,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _brief(args)
         if args.command == "cache":
             return _cache(args)
+        if args.command == "estimate":
+            return _estimate(args)
+        if args.command == "digest":
+            from diplosum.digest.command import run as run_digest_command
+
+            return run_digest_command(args)
+        if args.command == "batch":
+            from diplosum.batch.command import run as run_batch_command
+
+            return run_batch_command(args)
         return _recordings(args)
     except (DiplosumError, OSError) as exc:
         print(f"diplosum: error: {exc}", file=sys.stderr)
@@ -113,20 +211,31 @@ def _brief(args: argparse.Namespace) -> int:
     if args.concurrency is not None and args.concurrency < 1:
         raise _usage("--concurrency must be at least 1")
     target = OutputTarget.prepare(args.output)
-    result = brief(
-        args.inputs,
-        model=args.model,
-        replay=args.replay,
-        record=args.record,
-        auto_record=args.auto_record,
-        mode=args.mode,
-        base_url=args.base_url,
-        concurrency=args.concurrency,
-        cache=False if args.no_cache else (args.cache or True),
-        prompt_dir=args.prompt_dir,
-        timeout=args.timeout,
-        client=ClientSettings(max_input_tokens=args.max_input_tokens),
-    )
+    if args.batch:
+        from diplosum.batch.command import brief_or_submit
+
+        outcome = brief_or_submit(args)
+        if isinstance(outcome, int):
+            return outcome  # submitted, or still waiting: no brief yet
+        result = outcome
+    else:
+        with _progress_bar():
+            result = brief(
+                args.inputs,
+                model=args.model,
+                replay=args.replay,
+                record=args.record,
+                auto_record=args.auto_record,
+                mode=args.mode,
+                base_url=args.base_url,
+                concurrency=args.concurrency,
+                cache=False if args.no_cache else (args.cache or True),
+                prompt_dir=args.prompt_dir,
+                temperature=args.temperature,
+                timeout=args.timeout,
+                client=ClientSettings(max_input_tokens=args.max_input_tokens),
+                max_chunk_tokens=args.max_chunk_tokens,
+            )
     text = {
         "md": result.to_markdown,
         "json": lambda: result.to_json() + "\n",
@@ -140,6 +249,44 @@ def _brief(args: argparse.Namespace) -> int:
         )
     print(_summary(result, target.describe()), file=sys.stderr)
     return _exit_code(result)
+
+
+class _Bar:
+    """A rich progress bar of answered requests (``diplosum.llm.progress.Reporter``)."""
+
+    def __init__(self, progress: Any) -> None:
+        self._progress = progress
+        self._task: Any = None
+
+    def start(self, total: int) -> None:
+        self._task = self._progress.add_task("extracting", total=total)
+
+    def advance(self) -> None:
+        if self._task is not None:
+            self._progress.advance(self._task)
+
+
+@contextlib.contextmanager
+def _progress_bar() -> Iterator[None]:
+    """A progress bar on stderr while the brief runs, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from diplosum.llm import progress
+
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    with bar, progress.reporting(_Bar(bar)):
+        yield
 
 
 def _usage(message: str) -> DiplosumError:
@@ -166,9 +313,30 @@ def _exit_code(result: Brief) -> int:
     return EXIT_PARTIAL if summarised else EXIT_NOTHING
 
 
+def _estimate(args: argparse.Namespace) -> int:
+    from diplosum.estimate import estimate, render_estimate
+
+    result = estimate(
+        args.inputs,
+        model=args.model,
+        mode=args.mode,
+        prompt_dir=args.prompt_dir,
+        max_chunk_tokens=args.max_chunk_tokens,
+        recordings=args.recordings,
+        cache=False if args.no_cache else (args.cache or True),
+    )
+    sys.stdout.write(render_estimate(result))
+    return EXIT_PARTIAL if result.failures else EXIT_OK
+
+
 def _cache(args: argparse.Namespace) -> int:
     from diplosum.store.cache import ResponseCache
 
+    if args.action == "path":
+        from diplosum.store.cache import default_cache_path
+
+        print(args.cache if args.cache is not None else default_cache_path())
+        return EXIT_OK
     cache = ResponseCache(args.cache)
     if args.action == "clear":
         print(f"removed {cache.clear()} cached responses from {cache.path}")

@@ -48,7 +48,7 @@ class OutputTarget:
             if not os.access(path, os.W_OK):
                 raise ConfigurationError(f"cannot write output {path}: permission denied")
             return cls("stream", path)
-        _probe_folder(real.parent, shown=path)
+        ensure_writable_folder(real.parent, shown=path)
         return cls("file", real)
 
     def write(self, text: str) -> None:
@@ -71,12 +71,13 @@ def _error(path: Path, exc: OSError) -> ConfigurationError:
     return ConfigurationError(f"cannot write output {path}: {exc.strerror or exc}")
 
 
-def _probe_folder(folder: Path, *, shown: Path) -> None:
-    """Create the folder if needed and prove a file can be made in it."""
+def ensure_writable_folder(folder: Path, *, shown: Path | None = None) -> None:
+    """Create the folder if needed and prove a file can be made in it, or raise
+    ``ConfigurationError`` naming ``shown`` (default: the folder)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".diplosum-probe-", dir=folder)
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise _error(shown, exc) from None
+        raise _error(shown or folder, exc) from None

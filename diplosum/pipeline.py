@@ -15,8 +15,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from diplosum._version import __version__
-from diplosum.article import Article
 from diplosum.assemble import assemble
+from diplosum.combine import combine_chunks
 from diplosum.contracts.brief import Brief, Failure, Provenance, Usage
 from diplosum.contracts.extraction import ArticleExtraction
 from diplosum.errors import (
@@ -26,6 +26,7 @@ from diplosum.errors import (
     describe_validation_error,
 )
 from diplosum.ingest.load import InputItem, Loaded, load_articles
+from diplosum.llm import progress
 from diplosum.llm.base import (
     CallStats,
     ExtractionBackend,
@@ -34,12 +35,13 @@ from diplosum.llm.base import (
     ModelReply,
     aclose_backend,
 )
+from diplosum.llm.clients import SDKClient
 from diplosum.llm.modes import prompt_tokens
 from diplosum.llm.openai_backend import ClientSettings, OpenAIBackend
 from diplosum.llm.tokens import encoding_name
 from diplosum.prompts import Prompt, load_prompt
 from diplosum.render import RENDERERS
-from diplosum.requests import build_request
+from diplosum.requests import ArticlePlan, plan_requests
 from diplosum.settings import (
     Recordings,
     resolve_concurrency,
@@ -81,7 +83,12 @@ class _Tally:
         cost: float | None = 0.0
         if len(self.models) == 1:
             (model,) = self.models
-            cost = cost_usd(model, self.stats.prompt_tokens, self.stats.completion_tokens)
+            cost = cost_usd(
+                model,
+                self.stats.prompt_tokens,
+                self.stats.completion_tokens,
+                cached_prompt_tokens=self.stats.cached_prompt_tokens,
+            )
         elif len(self.models) > 1:
             cost = None  # tokens are not kept per model
         return Usage(
@@ -92,6 +99,8 @@ class _Tally:
             retries=self.stats.retries,
             prompt_tokens=self.stats.prompt_tokens,
             completion_tokens=self.stats.completion_tokens,
+            cached_prompt_tokens=self.stats.cached_prompt_tokens,
+            reasoning_tokens=self.stats.reasoning_tokens,
             cost_usd=cost,
             estimated_prompt_tokens=self.estimated_prompt_tokens,
         )
@@ -112,8 +121,10 @@ def brief(
     prompt_dir: PathArg | None = None,
     temperature: float | None = 0.0,
     timeout: float | None = None,
-    client: ClientSettings | None = None,
+    client: ClientSettings | SDKClient | None = None,
     backend: ExtractionBackend | None = None,
+    max_chunk_tokens: int | None = None,
+    detect_copies: bool = True,
 ) -> Brief:
     """Summarise articles into a ``Brief``; see ``abrief`` for the arguments.
 
@@ -142,6 +153,8 @@ def brief(
             timeout=timeout,
             client=client,
             backend=backend,
+            max_chunk_tokens=max_chunk_tokens,
+            detect_copies=detect_copies,
         )
     )
 
@@ -161,8 +174,10 @@ async def abrief(
     prompt_dir: PathArg | None = None,
     temperature: float | None = 0.0,
     timeout: float | None = None,
-    client: ClientSettings | None = None,
+    client: ClientSettings | SDKClient | None = None,
     backend: ExtractionBackend | None = None,
+    max_chunk_tokens: int | None = None,
+    detect_copies: bool = True,
 ) -> Brief:
     """Summarise articles into a ``Brief``, extracting up to ``concurrency`` at once.
 
@@ -174,8 +189,15 @@ async def abrief(
     cache: ``True`` for the default cache file, a path for another, ``None``/``False``
         for none (the CLI turns it on by default).
     client: settings of the live client (retries, re-asks, timeout, token limit);
-        ``base_url``, ``api_key`` and ``timeout`` given here take precedence.
+        ``base_url``, ``api_key`` and ``timeout`` given here take precedence. Or an
+        openai SDK client (``AsyncOpenAI``, ``OpenAI``, ``AsyncAzureOpenAI``,
+        ``AzureOpenAI``) to send through; cache and recordings still apply.
     backend: answer requests with this instead (tests, custom model clients).
+    max_chunk_tokens: article tokens per request (default 8,000); a longer article is
+        split into chunks on paragraph and sentence boundaries, extracted in parallel
+        and combined.
+    detect_copies: a syndicated copy of an earlier article (the same text, or nearly)
+        is extracted once and verified against its own text; ``False`` extracts each.
     An article that cannot be summarised is listed in ``brief.failures``.
     """
     chosen_mode = resolve_mode(mode)
@@ -193,10 +215,23 @@ async def abrief(
     if backend is None and not loaded.articles:
         backend = ReplayBackend(RecordingFile("(nothing to extract)"))  # never asked
     elif backend is None:
-        settings = _client_settings(client, base_url=base_url, api_key=api_key, timeout=timeout)
-        backend = _make_backend(recordings, recording_file, cache, settings)
+        sdk = None if client is None or isinstance(client, ClientSettings) else client
+        settings = _client_settings(
+            client if sdk is None else None, base_url=base_url, api_key=api_key, timeout=timeout
+        )
+        backend = _make_backend(recordings, recording_file, cache, settings, sdk)
     try:
-        return await _run(loaded, backend, prompt, chosen_model, chosen_mode, temperature, limit)
+        return await _run(
+            loaded,
+            backend,
+            prompt,
+            chosen_model,
+            chosen_mode,
+            temperature,
+            limit,
+            max_chunk_tokens=max_chunk_tokens,
+            detect_copies=detect_copies,
+        )
     finally:
         if owned:
             await aclose_backend(backend)
@@ -210,6 +245,9 @@ async def _run(
     chosen_mode: Mode,
     temperature: float | None,
     limit: int,
+    *,
+    max_chunk_tokens: int | None,
+    detect_copies: bool,
 ) -> Brief:
     tally = _Tally()
     failures: list[Failure] = list(loaded.failures)
@@ -217,48 +255,56 @@ async def _run(
     encoding = encoding_name(chosen_model)
 
     # Rendering every prompt first makes a broken template fail before any call.
-    requests = [
-        build_request(
-            article, prompt=prompt, model=chosen_model, mode=chosen_mode, temperature=temperature
-        )
-        for article in loaded.articles
-    ]
-    for request in requests:
-        tally.estimated_prompt_tokens += prompt_tokens(request, encoding=encoding).tokens
+    plans = plan_requests(
+        loaded.articles,
+        prompt=prompt,
+        model=chosen_model,
+        mode=chosen_mode,
+        temperature=temperature,
+        encoding=encoding,
+        max_chunk_tokens=max_chunk_tokens,
+        copies=detect_copies,
+    )
+    for plan in plans:
+        for request in plan.requests:
+            tally.estimated_prompt_tokens += prompt_tokens(request, encoding=encoding).tokens
 
-    async def run_one(
-        article: Article, request: ExtractionRequest
-    ) -> tuple[ArticleExtraction | None, Failure | None]:
+    async def run_one(request: ExtractionRequest) -> ArticleExtraction | Failure:
         async with semaphore:
             try:
                 reply = await backend.extract(request)
             except (ModelError, RecordingError) as exc:
                 if isinstance(exc, ModelError) and exc.stats is not None:
                     tally.stats.add(exc.stats)
-                log.warning("article %s failed: %s", article.id, exc)
-                return None, Failure(source_id=article.id, stage="extract", error=str(exc))
+                log.warning("article %s failed: %s", request.article_id, exc)
+                return Failure(source_id=request.article_id, stage="extract", error=str(exc))
             except Exception as exc:  # a bug or I/O error must not cost the other articles
-                log.exception("article %s failed unexpectedly", article.id)
+                log.exception("article %s failed unexpectedly", request.article_id)
                 error = f"{type(exc).__name__}: {exc}"
-                return None, Failure(source_id=article.id, stage="extract", error=error)
+                return Failure(source_id=request.article_id, stage="extract", error=error)
+            finally:
+                progress.advance()
             tally.add(reply)
             try:
                 extraction = ArticleExtraction.model_validate_json(reply.content)
             except ValidationError as exc:
                 error = f"response does not match the schema ({describe_validation_error(exc)})"
-                return None, Failure(source_id=article.id, stage="validate", error=error)
-            log.info("extracted %s (%s)", article.id, reply.origin)
-            return extraction, None
+                return Failure(source_id=request.article_id, stage="validate", error=error)
+            log.info("extracted %s (%s)", request.article_id, reply.origin)
+            return extraction
 
-    results = await asyncio.gather(
-        *(run_one(a, r) for a, r in zip(loaded.articles, requests, strict=True))
-    )
-    extractions: dict[str, ArticleExtraction] = {}
-    for article, (extraction, failure) in zip(loaded.articles, results, strict=True):
-        if failure is not None:
-            failures.append(failure)
-        elif extraction is not None:
-            extractions[article.id] = extraction
+    # Every chunk of every article at once (up to the concurrency limit).
+    flat = [(plan, chunk, r) for plan in plans for chunk, r in plan.calls]
+    progress.start(len(flat))
+    results = await asyncio.gather(*(run_one(r) for _, _, r in flat))
+    outcomes: dict[str, list[ArticleExtraction | Failure]] = {}
+    for (plan, chunk, _), result in zip(flat, results, strict=True):
+        if isinstance(result, Failure) and chunk.count > 1:
+            result = result.model_copy(update={"error": f"{chunk.describe()}: {result.error}"})
+        outcomes.setdefault(plan.article.id, []).append(result)
+    extractions, extract_failures = _per_article(plans, outcomes)
+    failures += extract_failures
+    articles = [p.article.model_copy(update={"copy_of": p.copy_of}) for p in plans]
 
     def make_brief(**fields: Any) -> Brief:
         return Brief(
@@ -276,7 +322,7 @@ async def _run(
         )
 
     return assemble(
-        loaded.articles,
+        articles,
         extractions,
         failures=failures,
         make_brief=make_brief,
@@ -284,14 +330,46 @@ async def _run(
     )
 
 
+def _per_article(
+    plans: list[ArticlePlan], outcomes: dict[str, list[ArticleExtraction | Failure]]
+) -> tuple[dict[str, ArticleExtraction], list[Failure]]:
+    """One extraction per article (its chunks combined), or its first failure; a copy
+    shares its original's extraction, or fails with it."""
+    extractions: dict[str, ArticleExtraction] = {}
+    failed: dict[str, Failure] = {}
+    for plan in plans:
+        if plan.copy_of is not None:
+            continue
+        results = outcomes.get(plan.article.id, [])
+        failure = next((r for r in results if isinstance(r, Failure)), None)
+        if failure is not None:
+            failed[plan.article.id] = failure.model_copy(update={"source_id": plan.article.id})
+            continue
+        done = [r for r in results if isinstance(r, ArticleExtraction)]
+        extractions[plan.article.id] = combine_chunks(done)
+    for plan in plans:
+        if plan.copy_of is None:
+            continue
+        if plan.copy_of in extractions:
+            extractions[plan.article.id] = extractions[plan.copy_of]
+        else:
+            original = failed[plan.copy_of]
+            failed[plan.article.id] = Failure(
+                source_id=plan.article.id,
+                stage=original.stage,
+                error=f"a copy of {plan.copy_of}, whose extraction failed: {original.error}",
+            )
+    return extractions, [failed[p.article.id] for p in plans if p.article.id in failed]
+
+
 def _client_settings(
-    client: ClientSettings | None,
+    client: ClientSettings | SDKClient | None,
     *,
     base_url: str | None,
     api_key: str | None,
     timeout: float | None,
 ) -> ClientSettings:
-    settings = client or ClientSettings()
+    settings = client if isinstance(client, ClientSettings) else ClientSettings()
     return dataclasses.replace(
         settings,
         base_url=base_url or settings.base_url,
@@ -311,6 +389,7 @@ def _make_backend(
     recording_file: RecordingFile | None,
     cache: bool | PathArg | None,
     settings: ClientSettings,
+    sdk: SDKClient | None = None,
 ) -> ExtractionBackend:
     if recordings is not None and recordings.mode == "replay":
         assert recording_file is not None
@@ -319,7 +398,7 @@ def _make_backend(
     response_cache: ResponseCache | None = None
     if cache and (recordings is None or recordings.mode == "auto"):
         response_cache = ResponseCache(None if cache is True else Path(cache))
-    live: ExtractionBackend = OpenAIBackend(settings)
+    live: ExtractionBackend = OpenAIBackend(settings, client=sdk)
     if response_cache is not None:
         live = CachingBackend(live, response_cache)
     if recordings is not None:

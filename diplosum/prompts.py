@@ -17,6 +17,7 @@ from pathlib import Path
 
 from diplosum.article import Article
 from diplosum.errors import PromptError
+from diplosum.ingest.chunks import Chunk
 from diplosum.safetext import one_line
 
 PROMPT_DIR_ENV = "DIPLOSUM_PROMPT_DIR"
@@ -36,11 +37,17 @@ class Prompt:
         ).encode("utf-8")
         return hashlib.sha256(canonical).hexdigest()
 
-    def render_user(self, article: Article) -> str:
-        text = article.text.strip()
+    def render_user(self, article: Article, chunk: Chunk | None = None) -> str:
+        """The user prompt for ``article``, or for one ``chunk`` of it.
+
+        ``${part}`` is empty for a whole article and names the chunk's place for a part.
+        """
+        whole = chunk is None or chunk.count == 1
+        text = (article.text if chunk is None else article.text[chunk.start : chunk.end]).strip()
         values = {
             "article_id": one_line(article.id),
             "published": one_line(article.published or "") or "unknown",
+            "part": "" if whole or chunk is None else _part_line(chunk),
             "article_text": text,
             "fence": article_fence(text),
         }
@@ -53,6 +60,13 @@ class Prompt:
             ) from None
         except ValueError as exc:
             raise PromptError(f"{self.origin}/extract.user.txt: {exc}") from None
+
+
+def _part_line(chunk: Chunk) -> str:
+    return (
+        f"This is {chunk.describe()}; the other parts are sent separately, overlapping a "
+        "little. Extract the events this part reports.\n"
+    )
 
 
 def article_fence(text: str) -> str:

@@ -25,7 +25,7 @@ from diplosum.safetext import has_unsafe, one_line
 MIN_YEAR, MAX_YEAR = 1800, 2200
 MAX_EVENTS = 200
 MAX_ITEMS = 100  # participants, agenda items, outcomes: each, per event
-MAX_SHORT = 300  # titles, names, roles, places, topics, date text
+MAX_SHORT = 300  # titles, names, roles, offices, places, topics, date text
 MAX_LONG = 2000  # details, outcome descriptions, evidence quotes
 UNTITLED = "(untitled event)"
 
@@ -113,6 +113,8 @@ def _participant(p: Participant, where: str, notes: _Notes) -> Participant | Non
         name=name,
         role=_optional(p.role, f"{where}.role", MAX_SHORT, notes),
         affiliation=_optional(p.affiliation, f"{where}.affiliation", MAX_SHORT, notes),
+        full_name=_optional(p.full_name, f"{where}.full_name", MAX_SHORT, notes),
+        office=_optional(p.office, f"{where}.office", MAX_SHORT, notes),
         evidence=_text(p.evidence, f"{where}.evidence", MAX_LONG, notes),
     )
 
@@ -164,6 +166,10 @@ def _event(event: Event, where: str, notes: _Notes) -> Event:
         start_date=start,
         end_date=end,
         location=_optional(event.location, f"{where}.location", MAX_SHORT, notes),
+        venue=_optional(event.venue, f"{where}.venue", MAX_SHORT, notes),
+        city=_optional(event.city, f"{where}.city", MAX_SHORT, notes),
+        region=_optional(event.region, f"{where}.region", MAX_SHORT, notes),
+        country=_optional(event.country, f"{where}.country", MAX_SHORT, notes),
         participants=_each(event.participants, f"{where}.participants", _participant, notes),
         agenda=_each(event.agenda, f"{where}.agenda", _agenda_item, notes),
         outcomes=_each(event.outcomes, f"{where}.outcomes", _outcome, notes),

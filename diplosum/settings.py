@@ -9,9 +9,19 @@ from typing import cast
 
 from diplosum.errors import ConfigurationError
 from diplosum.llm.base import MODES, Mode
+from diplosum.llm.models import DEFAULT_MODEL
 from diplosum.store.recordings import RECORDING_MODES, RecordingMode
 
-DEFAULT_MODEL = "gpt-4.1-mini"
+__all__ = [
+    "DEFAULT_MODEL",
+    "RECORDING_MODE_NAMES",
+    "Recordings",
+    "recording_mode",
+    "resolve_concurrency",
+    "resolve_mode",
+    "resolve_model",
+    "resolve_recordings",
+]
 DEFAULT_CONCURRENCY = 4
 
 MODEL_ENV = "DIPLOSUM_MODEL"
@@ -25,6 +35,29 @@ RECORDING_MODE_ENV = "DIPLOSUM_RECORDING_MODE"
 class Recordings:
     path: Path
     mode: RecordingMode
+
+
+#: vcrpy's record modes, as aliases: ``none`` replays only, ``new_episodes`` replays
+#: what exists and records the rest, ``all`` records everything, and ``once`` records
+#: when the file does not exist yet and replays only when it does.
+RECORDING_MODE_ALIASES: dict[str, RecordingMode] = {
+    "none": "replay",
+    "new_episodes": "auto",
+    "all": "record",
+}
+RECORDING_MODE_NAMES: tuple[str, ...] = (*RECORDING_MODES, *RECORDING_MODE_ALIASES, "once")
+
+
+def recording_mode(name: str, path: str | os.PathLike[str], *, where: str) -> RecordingMode:
+    """The recording mode ``name`` means for the file at ``path`` (aliases resolved)."""
+    value = name.strip().lower()
+    if value == "once":
+        return "replay" if Path(path).exists() else "record"
+    if value in RECORDING_MODE_ALIASES:
+        return RECORDING_MODE_ALIASES[value]
+    if value in RECORDING_MODES:
+        return value
+    raise ConfigurationError(f"{where}={name!r}: choose one of {', '.join(RECORDING_MODE_NAMES)}")
 
 
 def resolve_mode(mode: str | None) -> Mode:
@@ -71,11 +104,7 @@ def resolve_recordings(
     if not env_path:
         return None
     env_mode = os.environ.get(RECORDING_MODE_ENV, "replay")
-    if env_mode not in RECORDING_MODES:
-        raise ConfigurationError(
-            f"{RECORDING_MODE_ENV}={env_mode!r}: choose one of {', '.join(RECORDING_MODES)}"
-        )
-    return Recordings(Path(env_path), env_mode)
+    return Recordings(Path(env_path), recording_mode(env_mode, env_path, where=RECORDING_MODE_ENV))
 
 
 def resolve_model(model: str | None, *, recorded_models: set[str] | None = None) -> str:

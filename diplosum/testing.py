@@ -8,8 +8,12 @@ Installed with diplosum (entry point ``pytest11``), so a user's test can write::
 
 By default every ``brief()`` in the test answers only from that file (no network,
 no key); a missing or stale recording is listed in the brief's failures with the
-command that fixes it. ``pytest --diplosum-record`` calls the configured endpoint
-instead and rewrites the file.
+command that fixes it. ``pytest --diplosum-record-mode=MODE`` picks another mode,
+in diplosum's words or vcrpy's: ``replay``/``none`` (the default), ``auto``/
+``new_episodes`` (replay what exists, record the rest), ``record``/``all`` (call
+the configured endpoint for everything and rewrite the file), ``once`` (record
+when the file does not exist, else replay). ``--diplosum-record`` is short for
+``--diplosum-record-mode=record``.
 """
 
 from __future__ import annotations
@@ -21,10 +25,17 @@ from pathlib import Path
 
 import pytest
 
-from diplosum.settings import RECORDING_MODE_ENV, RECORDINGS_ENV
+from diplosum.errors import ConfigurationError
+from diplosum.settings import (
+    RECORDING_MODE_ENV,
+    RECORDING_MODE_NAMES,
+    RECORDINGS_ENV,
+    recording_mode,
+)
 from diplosum.store.recordings import RecordingMode
 
 RECORD_OPTION = "--diplosum-record"
+RECORD_MODE_OPTION = "--diplosum-record-mode"
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="diplosum: call the model endpoint and rewrite recordings instead of replaying",
     )
+    group.addoption(
+        RECORD_MODE_OPTION,
+        choices=RECORDING_MODE_NAMES,
+        default=None,
+        help="diplosum: how recordings are used: replay|none (default), auto|new_episodes, "
+        "record|all, once",
+    )
+
+
+def _mode_name(config: pytest.Config) -> str:
+    named = config.getoption(RECORD_MODE_OPTION)
+    if named is not None:
+        return str(named)
+    return "record" if config.getoption(RECORD_OPTION) else "replay"
 
 
 @pytest.fixture
@@ -48,17 +73,21 @@ def diplosum_recordings(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> Callable[[str | os.PathLike[str]], RecordingsInUse]:
     """Point every ``diplosum.brief()`` in this test at a recording file."""
-    recording = bool(request.config.getoption(RECORD_OPTION))
+    name = _mode_name(request.config)
 
     def use(path: str | os.PathLike[str]) -> RecordingsInUse:
         resolved = Path(path)
         if not resolved.is_absolute():
             resolved = Path(request.path).parent / resolved
-        mode: RecordingMode = "record" if recording else "replay"
+        try:
+            mode = recording_mode(name, resolved, where=RECORD_MODE_OPTION)
+        except ConfigurationError as exc:  # pragma: no cover - argparse checks choices
+            pytest.fail(str(exc))
         if mode == "replay" and not resolved.exists():
             pytest.fail(
-                f"diplosum recording {resolved} does not exist: "
-                f"run pytest {RECORD_OPTION} with a model endpoint configured to create it"
+                f"diplosum recording {resolved} does not exist: run pytest "
+                f"{RECORD_MODE_OPTION}=once (or =record) with a model endpoint configured "
+                "to create it"
             )
         monkeypatch.setenv(RECORDINGS_ENV, str(resolved))
         monkeypatch.setenv(RECORDING_MODE_ENV, mode)

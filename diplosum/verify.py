@@ -143,11 +143,17 @@ def verify_extraction(
                 start_date=event.start_date,
                 end_date=event.end_date,
                 location=event.location,
+                venue=event.venue,
+                city=event.city,
+                region=event.region,
+                country=event.country,
                 participants=[
                     SourcedParticipant(
                         name=p.name,
                         role=p.role,
                         affiliation=p.affiliation,
+                        full_name=p.full_name,
+                        office=p.office,
                         attribution=locator.attribute(p.evidence),
                     )
                     for p in event.participants

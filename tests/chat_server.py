@@ -2,8 +2,10 @@
 
 ``ChatServer`` listens on an ephemeral loopback port in a background thread
 (``http.server.ThreadingHTTPServer``, HTTP/1.1 keep-alive) and answers
-``POST /v1/chat/completions`` (and ``/chat/completions``) with proper Chat
-Completions JSON. What it answers is scripted per request:
+``POST /v1/chat/completions`` (and ``/chat/completions``, and Azure OpenAI's
+``/openai/deployments/{deployment}/chat/completions`` and
+``/openai/v1/chat/completions``) with proper Chat Completions JSON. What it
+answers is scripted per request:
 
 - a queue of actions (``enqueue``), used first, in order;
 - then a responder callable that picks the action from the request (e.g. by the
@@ -24,12 +26,14 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import re
 import socket
 import struct
 import sys
 import threading
 import time
 import traceback
+import urllib.parse
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -39,7 +43,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-CHAT_PATHS = frozenset({"/v1/chat/completions", "/chat/completions"})
+CHAT_PATHS = frozenset({"/v1/chat/completions", "/chat/completions", "/openai/v1/chat/completions"})
+AZURE_DEPLOYMENT_PATH = re.compile(r"^/openai/deployments/(?P<deployment>[^/]+)/chat/completions$")
 DEFAULT_MODEL = "loopback-model"
 
 
@@ -54,9 +59,16 @@ class RecordedRequest:
     body: Any
     raw_body: bytes
     received_at: float
+    query: Mapping[str, str] = field(default_factory=dict)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
+
+    @property
+    def deployment(self) -> str | None:
+        """The Azure deployment named in the path, if it is an Azure deployment path."""
+        match = AZURE_DEPLOYMENT_PATH.match(self.path)
+        return match.group("deployment") if match else None
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -120,7 +132,9 @@ class Answer:
 
     ``text`` is the message content, or the tool call's ``arguments`` when the
     request asked for tools (``as_tool_call=None``) or ``as_tool_call=True``.
-    Token counts default to a deterministic estimate (characters / 4).
+    Token counts default to a deterministic estimate (characters / 4);
+    ``cached_tokens`` and ``reasoning_tokens``, when set, are reported in
+    ``usage.prompt_tokens_details`` and ``usage.completion_tokens_details``.
     """
 
     text: str | None
@@ -132,6 +146,8 @@ class Answer:
     as_tool_call: bool | None = None
     tool_name: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    cached_tokens: int | None = None
+    reasoning_tokens: int | None = None
 
     @classmethod
     def of(cls, value: BaseModel | Mapping[str, Any] | list[Any], **kwargs: Any) -> Answer:
@@ -315,7 +331,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         record = self._record(self.rfile.read(length))
-        if record.path not in CHAT_PATHS:
+        if record.path not in CHAT_PATHS and record.deployment is None:
             self._send_error(HttpError(404, f"no route for POST {record.path}"), record)
             return
         self._perform(self.server.owner.next_action(record), record)
@@ -325,9 +341,11 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw) if raw else None
         except ValueError:
             body = None
+        path, _, query = self.path.partition("?")
         return self.server.owner.record(
             method=self.command,
-            path=self.path.split("?", 1)[0],
+            path=path,
+            query=dict(urllib.parse.parse_qsl(query)),
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
             raw_body=raw,
@@ -417,17 +435,22 @@ def completion_body(answer: Answer, record: RecordedRequest) -> dict[str, Any]:
         else max(1, len(answer.text or answer.refusal or "") // 4)
     )
     body = record.body if isinstance(record.body, dict) else {}
+    usage: dict[str, Any] = {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+    if answer.cached_tokens is not None:
+        usage["prompt_tokens_details"] = {"cached_tokens": answer.cached_tokens}
+    if answer.reasoning_tokens is not None:
+        usage["completion_tokens_details"] = {"reasoning_tokens": answer.reasoning_tokens}
     return {
         "id": f"chatcmpl-{record.index}",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": answer.model or str(body.get("model") or DEFAULT_MODEL),
         "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        },
+        "usage": usage,
     }
 
 
@@ -549,12 +572,14 @@ class ChatServer:
         headers: Mapping[str, str],
         body: Any,
         raw_body: bytes,
+        query: Mapping[str, str] | None = None,
     ) -> RecordedRequest:
         with self._lock:
             request = RecordedRequest(
                 index=len(self._requests),
                 method=method,
                 path=path,
+                query=dict(query or {}),
                 headers=dict(headers),
                 body=body,
                 raw_body=raw_body,

@@ -71,7 +71,7 @@ def test_folder_without_articles(tmp_path: Path) -> None:
     (tmp_path / "empty" / "photo.jpg").write_bytes(b"\xff\xd8")
     failure = _only_failure(_brief(_good(tmp_path / "in"), tmp_path / "empty"))
     assert failure.source_id == "empty"
-    assert failure.error == f"{tmp_path / 'empty'}: folder has no .txt or .md files"
+    assert failure.error == f"{tmp_path / 'empty'}: folder has no .txt, .md, .html or .htm files"
 
 
 def test_broken_symlink_in_a_folder(tmp_path: Path) -> None:
@@ -92,15 +92,16 @@ def test_symlink_loop_in_a_folder(tmp_path: Path) -> None:
     assert failure.error == f"{folder / 'loop.txt'} is a symlink loop"
 
 
-def test_binary_and_non_utf8_files(tmp_path: Path) -> None:
+def test_binary_files(tmp_path: Path) -> None:
     folder = _good(tmp_path / "in")
     (folder / "scan.txt").write_bytes(b"%PDF-1.7\x00\x01\x02")
-    (folder / "old.txt").write_bytes(b"Caf\xe9 talks.\n")
+    (folder / "noise.txt").write_bytes(bytes(range(1, 32)) * 40)
     brief = _brief(folder)
     assert [s.id for s in brief.sources] == ["good"]
     errors = {f.source_id: f.error for f in brief.failures}
     assert errors == {
-        "old": f"{folder / 'old.txt'} is not UTF-8 text (byte 0xe9 at offset 3)",
+        "noise": f"{folder / 'noise.txt'} looks like a binary file (1040 control characters), "
+        "not text",
         "scan": f"{folder / 'scan.txt'} looks like a binary file (it contains NUL bytes), not text",
     }
 
@@ -179,15 +180,15 @@ def test_unreadable_file_and_folder(tmp_path: Path) -> None:
     }
 
 
-def test_stdin_that_is_not_utf8_is_a_failure_not_a_traceback(tmp_path: Path) -> None:
+def test_binary_stdin_is_a_failure_not_a_traceback(tmp_path: Path) -> None:
     out = tmp_path / "brief.md"
     done = _run_cli(
         ["brief", "-", str(SEEDS), "--replay", str(SEEDS_RECORDING), "--no-cache", "-o", str(out)],
         drop_root_powers=False,
-        stdin=b"Caf\xe9 \xff talks\n",
+        stdin=b"\x1b[0m\x07\x08" * 100,
     )
     err = done.stderr.decode()
     assert done.returncode == 1, err
     assert "Traceback" not in err
-    assert "failed: stdin (ingest): stdin is not UTF-8 text (byte 0xe9 at offset 3)" in err
+    assert "failed: stdin (ingest): stdin looks like a binary file (300 control characters)" in err
     assert "## Failures" in out.read_text(encoding="utf-8")

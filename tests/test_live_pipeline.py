@@ -13,6 +13,7 @@ import pytest
 
 import diplosum
 from diplosum.cli import main
+from diplosum.estimate import estimate
 from diplosum.llm.retry import RetryPolicy
 from diplosum.llm.settings import ClientSettings
 from tests.chat_server import (
@@ -91,7 +92,10 @@ def test_twenty_articles_survive_thirty_percent_transient_faults(
     folder = _copies(tmp_path, 20)
     injector = FaultInjector(gold_responder, probability=0.3, seed=11, fault=_mixed_faults)
     chat_server.responder = injector
-    brief = diplosum.brief([folder], client=_client(chat_server), concurrency=6)
+    # the copies are the same text: without detect_copies=False they would be sent once
+    brief = diplosum.brief(
+        [folder], client=_client(chat_server), concurrency=6, detect_copies=False
+    )
     assert brief.failures == []
     assert len(brief.sources) == 20
     assert {sid for e in brief.events for sid in e.source_ids} == {s.id for s in brief.sources}
@@ -113,7 +117,7 @@ def test_one_article_failing_every_call_is_listed(chat_server: ChatServer, tmp_p
         return gold_responder(request)
 
     chat_server.responder = failing
-    brief = diplosum.brief([folder], client=_client(chat_server))
+    brief = diplosum.brief([folder], client=_client(chat_server), detect_copies=False)
     assert len(brief.sources) == 20
     (failure,) = brief.failures
     assert failure.source_id.startswith(doomed) and failure.stage == "extract"
@@ -238,12 +242,18 @@ def test_max_input_tokens_fails_long_articles_without_calling(
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     chat_server.responder = gold_responder
     out = tmp_path / "b.json"
+    # The limit falls between the prompts of the seeds, counted as the client counts
+    # them, so that the two longest are refused whatever the prompt's wording.
+    sizes = {a.article_id[:3]: a.prompt_tokens for a in estimate([SEEDS], cache=False).articles}
+    ranked = sorted(sizes, key=sizes.__getitem__)
+    limit = (sizes[ranked[-3]] + sizes[ranked[-2]]) // 2
     args = ["brief", str(SEEDS), "--base-url", chat_server.base_url, "--no-cache"]
-    assert main([*args, "--max-input-tokens", "1180", "--format", "json", "-o", str(out)]) == 1
+    args += ["--max-input-tokens", str(limit), "--format", "json", "-o", str(out)]
+    assert main(args) == 1
     brief = diplosum.Brief.model_validate_json(out.read_text(encoding="utf-8"))
     failed = sorted(f.source_id[:3] for f in brief.failures)
-    assert failed == ["000", "001"]  # the two seeds whose prompts exceed 1,180 tokens
-    assert all("over max_input_tokens=1180; not sent" in f.error for f in brief.failures)
+    assert failed == sorted(ranked[-2:])
+    assert all(f"over max_input_tokens={limit}; not sent" in f.error for f in brief.failures)
     assert len(chat_server.requests) == 5 - len(failed)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from diplosum.merge import merge
-from diplosum.merge.places import location_key, locations_compatible
+from diplosum.merge.places import SAME, parse_place, relate
 from tests.test_merge_fixtures import claims, conflicts_of, ev, find_event, sources_of
 
 SULLIVAN = ("Jake Sullivan", "National Security Advisor", "United States")
@@ -262,7 +262,8 @@ def test_undated_placeless_events_merge_only_on_near_identical_reports() -> None
 
 
 def test_more_specific_place_wins_and_genuinely_different_places_conflict() -> None:
-    assert locations_compatible(*(location_key(p) or frozenset() for p in ("Beijing", "China")))
+    beijing, china = parse_place("Beijing"), parse_place("China")
+    assert beijing is not None and china is not None and relate(beijing, china) == SAME
     result = merge(
         [
             ev(

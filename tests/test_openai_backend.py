@@ -31,7 +31,7 @@ from diplosum.errors import (
     ExtractionValidationError,
     ModelError,
 )
-from diplosum.llm.base import MODES, ExtractionRequest, Mode, ModelReply
+from diplosum.llm.base import SENT_MODES, ExtractionRequest, Mode, ModelReply
 from diplosum.llm.openai_backend import ClientSettings, OpenAIBackend, RetryPolicy
 from diplosum.llm.pricing import cost_usd
 from tests.chat_server import (
@@ -247,13 +247,13 @@ def test_base_url_without_v1_uses_chat_completions_path(chat_server: ChatServer)
 
 def test_all_modes_give_the_same_extraction(chat_server: ChatServer) -> None:
     replies = {}
-    for mode in MODES:
+    for mode in SENT_MODES:
         chat_server.enqueue(Answer(GOOD))
         replies[mode] = extract(chat_server, request(mode))
 
     assert {r.content for r in replies.values()} == {GOOD}
     by_mode = {r.mode: r for r in chat_server.requests}
-    assert set(by_mode) == set(MODES)
+    assert set(by_mode) == set(SENT_MODES)
 
     schema_body = by_mode["json_schema"].body
     assert schema_body["response_format"]["type"] == "json_schema"
@@ -561,7 +561,7 @@ def test_schema_violation_is_reasked_with_the_errors(chat_server: ChatServer) ->
     assert "events.0.evidence: Field required" in feedback
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", SENT_MODES)
 def test_reask_works_in_every_mode(chat_server: ChatServer, mode: Mode) -> None:
     chat_server.enqueue(Answer(SCHEMA_VIOLATION), Answer(GOOD))
     reply = extract(chat_server, request(mode))
@@ -700,12 +700,14 @@ def test_key_from_environment(chat_server: ChatServer, monkeypatch: pytest.Monke
     assert chat_server.requests[0].header("authorization") == "Bearer sk-from-env"
 
 
-def test_remote_endpoint_without_key_is_a_configuration_error(
+def test_openai_without_key_is_a_configuration_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.delenv("AZURE_OPENAI_ENDPOINT", raising=False)
     with pytest.raises(ConfigurationError, match="OPENAI_API_KEY"):
-        OpenAIBackend(ClientSettings(base_url="https://models.example.com/v1"))
+        OpenAIBackend(ClientSettings())
 
 
 # -- the key never leaks ------------------------------------------------------------------

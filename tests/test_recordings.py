@@ -34,7 +34,12 @@ def test_record_then_replay_roundtrip(tmp_path: Path) -> None:
     assert entry["origin"] == "recorded"
     assert entry["article_id"] == "a1"
     assert entry["response"] == ANSWER
-    assert entry["usage"] == {"prompt_tokens": 100, "completion_tokens": 50}
+    assert entry["usage"] == {
+        "prompt_tokens": 100,
+        "completion_tokens": 50,
+        "cached_prompt_tokens": 0,
+        "reasoning_tokens": 0,
+    }
 
     reply = asyncio.run(ReplayBackend(RecordingFile.load(path)).extract(_request()))
     assert json.loads(reply.content) == ANSWER

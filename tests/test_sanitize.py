@@ -146,3 +146,50 @@ def test_evidence_too_short_to_place_is_not_verified(
     attribution = locator.attribute(quote)
     assert (attribution.verified, attribution.note) == (verified, note)
     assert (attribution.start is None) is (not verified)
+
+
+def test_the_added_name_office_and_place_fields_are_cleaned_and_capped() -> None:
+    person = {
+        "name": "Wang Yi",
+        "role": None,
+        "affiliation": None,
+        "evidence": "x",
+        "full_name": "Wang\u202e Yi",
+        "office": "F" * (MAX_SHORT + 5),
+    }
+    clean, notes = _sanitize(
+        _event(
+            participants=[person],
+            venue="Great\x00 Hall",
+            city="  Geneva\n",
+            region="",
+            country="C" * (MAX_SHORT + 1),
+        )
+    )
+    event = clean.events[0]
+    assert (event.venue, event.city, event.region) == ("Great Hall", "Geneva", None)
+    assert event.country is not None and len(event.country) == MAX_SHORT
+    [p] = event.participants
+    assert p.full_name == "Wang Yi" and p.office is not None and len(p.office) == MAX_SHORT
+    fields = {f for f, _ in notes}
+    assert fields == {
+        "events[0].venue",
+        "events[0].country",
+        "events[0].participants[0].full_name",
+        "events[0].participants[0].office",
+    }
+
+
+def test_the_schema_requires_every_field_and_allows_null_for_the_added_ones() -> None:
+    schema = ArticleExtraction.model_json_schema()
+    for name in ("Participant", "Event"):
+        spec = schema["$defs"][name]
+        assert spec["required"] == list(spec["properties"])
+        assert not any("default" in p for p in spec["properties"].values())
+    added = {
+        "Participant": ("full_name", "office"),
+        "Event": ("venue", "city", "region", "country"),
+    }
+    for name, fields in added.items():
+        for f in fields:
+            assert {"type": "null"} in schema["$defs"][name]["properties"][f]["anyOf"]

@@ -38,6 +38,15 @@ class Source(BaseModel):
     sha256: str
     path: str | None = None
     chars: int = 0
+    author: str | None = None
+    encoding: str | None = Field(
+        default=None, description='How the file was decoded: "utf-8", "utf-16", "cp1252"...'
+    )
+    copy_of: str | None = Field(
+        default=None,
+        description="The id of the source this one is a syndicated copy of: the same story, "
+        "extracted once; its quotes are still located in this source's own text.",
+    )
 
 
 class BriefParticipant(BaseModel):
@@ -60,6 +69,13 @@ class BriefOutcome(BaseModel):
     attributions: list[Attribution] = Field(default_factory=list)
 
 
+class BriefPlace(BaseModel):
+    """One way the sources name an event's place, and who names it so."""
+
+    value: str
+    attributions: list[Attribution] = Field(default_factory=list)
+
+
 class BriefEvent(BaseModel):
     id: str
     title: str
@@ -70,6 +86,9 @@ class BriefEvent(BaseModel):
     end_date: str | None = None
     date_text: str | None = None
     location: str | None = None
+    places: list[BriefPlace] = Field(
+        default_factory=list, description="Every place claim of the sources, most sources first."
+    )
     participants: list[BriefParticipant] = Field(default_factory=list)
     agenda: list[BriefItem] = Field(default_factory=list)
     outcomes: list[BriefOutcome] = Field(default_factory=list)
@@ -116,6 +135,16 @@ class Usage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float | None = None
+    cached_prompt_tokens: int = Field(
+        default=0,
+        description="The part of prompt_tokens the endpoint read from its prompt cache "
+        "(usage.prompt_tokens_details.cached_tokens), priced as cached input.",
+    )
+    reasoning_tokens: int = Field(
+        default=0,
+        description="The part of completion_tokens a reasoning model spent thinking "
+        "(usage.completion_tokens_details.reasoning_tokens).",
+    )
     estimated_prompt_tokens: int = Field(
         default=0,
         description="Prompt tokens of every request, counted locally with "
@@ -133,12 +162,32 @@ class Provenance(BaseModel):
     token_encoding: str | None = None
 
 
+class FollowUp(BaseModel):
+    """A digest's event that an earlier digest already covered (digest only)."""
+
+    event_id: str
+    earlier_day: str = Field(description="The day of the earlier digest: 2026-11-30.")
+    earlier_event_id: str
+    earlier_title: str
+    link: str = Field(description='Relative link to it: "2026-11-30.html#ev-...".')
+
+
+class Deferred(BaseModel):
+    """An input left for a later run (digest budget); it is not lost."""
+
+    source_id: str
+    where: str = Field(description="The file or URL it comes from.")
+    reason: str
+
+
 class Brief(BaseModel):
     sources: list[Source] = Field(default_factory=list)
     events: list[BriefEvent] = Field(default_factory=list)
     conflicts: list[Conflict] = Field(default_factory=list)
     failures: list[Failure] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
+    follow_ups: list[FollowUp] = Field(default_factory=list)
+    deferred: list[Deferred] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
     provenance: Provenance
 

@@ -1,12 +1,15 @@
 """Contract 1: what the model returns for one article.
 
-Field names are fixed by ``design.md``. Every field is required (nullable where the
-text may not say), so the models double as an OpenAI strict JSON schema.
+Field names are fixed by ``design.md``. Every field is required in the JSON schema
+(nullable where the text may not say), so the models double as an OpenAI strict JSON
+schema. The fields added after the contract (a participant's ``full_name`` and
+``office``; an event's ``venue``, ``city``, ``region``, ``country``) default to null in
+Python, so answers recorded before they existed still validate.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,7 +18,16 @@ EventStatus = Literal["planned", "held", "ongoing", "proposed", "cancelled", "un
 Prominence = Literal["primary", "background"]
 OutcomeStatus = Literal["agreed", "announced", "expected", "speculated"]
 
-_STRICT = ConfigDict(extra="forbid")
+
+def _all_required(schema: dict[str, Any]) -> None:
+    """Strict structured output wants every property required and no defaults."""
+    properties = schema.get("properties", {})
+    schema["required"] = list(properties)
+    for prop in properties.values():
+        prop.pop("default", None)
+
+
+_STRICT = ConfigDict(extra="forbid", json_schema_extra=_all_required)
 
 
 class Participant(BaseModel):
@@ -26,6 +38,15 @@ class Participant(BaseModel):
     name: str = Field(description="The person's name exactly as written in the article.")
     role: str | None = Field(description='Title or office, e.g. "National Security Advisor".')
     affiliation: str | None = Field(description='Country or organisation, e.g. "United States".')
+    full_name: str | None = Field(
+        default=None,
+        description='Full name without titles, in its usual English spelling: "Antony Blinken".',
+    )
+    office: str | None = Field(
+        default=None,
+        description='The standard title of the office, e.g. "Foreign Minister", not a '
+        'description like "top diplomat".',
+    )
     evidence: str = Field(description="A verbatim sentence or clause from the article.")
 
 
@@ -71,6 +92,10 @@ class Event(BaseModel):
     )
     end_date: str | None = Field(description="ISO 8601 end date, or null.")
     location: str | None = Field(description='e.g. "Beijing, China".')
+    venue: str | None = Field(default=None, description='Building or site: "Sunnylands".')
+    city: str | None = Field(default=None, description='City or town: "Rancho Mirage".')
+    region: str | None = Field(default=None, description='State or province: "California".')
+    country: str | None = Field(default=None, description='Country: "United States".')
     participants: list[Participant]
     agenda: list[AgendaItem]
     outcomes: list[Outcome]

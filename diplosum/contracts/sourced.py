@@ -16,6 +16,8 @@ class SourcedParticipant(BaseModel):
     name: str
     role: str | None = None
     affiliation: str | None = None
+    full_name: str | None = None
+    office: str | None = None
     attribution: Attribution
 
 
@@ -42,6 +44,10 @@ class SourcedEvent(BaseModel):
     start_date: str | None = None
     end_date: str | None = None
     location: str | None = None
+    venue: str | None = None
+    city: str | None = None
+    region: str | None = None
+    country: str | None = None
     participants: list[SourcedParticipant] = Field(default_factory=list)
     agenda: list[SourcedItem] = Field(default_factory=list)
     outcomes: list[SourcedOutcome] = Field(default_factory=list)

@@ -1,5 +1,9 @@
 """Turn user inputs (paths, folders, globs, ``-``, strings, Articles) into Articles.
 
+Files are decoded (``decode``); ``.html``/``.htm`` files (and stdin that starts like
+an HTML page) go through trafilatura (``html``), other text may open with YAML front
+matter (``frontmatter``); the text is then cleaned of scraped junk (``clean``).
+
 No input is lost silently: a path that does not exist, a glob that matches nothing,
 a folder without articles, a broken or looping symlink, a file or folder that cannot
 be read, a file that is not text or is empty after cleaning: each becomes a
@@ -23,11 +27,15 @@ from typing import BinaryIO, TextIO
 
 from diplosum.article import Article
 from diplosum.contracts.brief import Failure
+from diplosum.ids import UniqueNames
 from diplosum.ingest.clean import clean_text
 from diplosum.ingest.decode import MAX_ARTICLE_BYTES, Undecodable, decode_article
+from diplosum.ingest.frontmatter import split_front_matter
+from diplosum.ingest.html import HTML_SUFFIXES, extract_page, looks_like_html
 from diplosum.safetext import one_line
 
-ARTICLE_SUFFIXES = (".txt", ".md")
+ARTICLE_SUFFIXES = (".txt", ".md", *HTML_SUFFIXES)
+_SUFFIX_LIST = ".txt, .md, .html or .htm"
 InputItem = str | os.PathLike[str] | Article
 log = logging.getLogger("diplosum.ingest")
 
@@ -46,20 +54,11 @@ class _Problem:
     error: str
 
 
-class _Ids:
-    """Hands out distinct ids: ``base``, then ``base-2``, ``base-3``..."""
-
-    def __init__(self) -> None:
-        self._taken: set[str] = set()
+class _Ids(UniqueNames):
+    """Article and failure ids: the base cleaned to one line, never empty."""
 
     def make(self, base: str) -> str:
-        base = one_line(base) or "article"
-        candidate, n = base, 1
-        while candidate in self._taken:
-            n += 1
-            candidate = f"{base}-{n}"
-        self._taken.add(candidate)
-        return candidate
+        return super().make(one_line(base) or "article")
 
 
 class _Loader:
@@ -75,21 +74,52 @@ class _Loader:
             Failure(source_id=self.ids.make(name), stage="ingest", error=one_line(error))
         )
 
-    def add_text(self, name: str, raw: str, *, path: str | None) -> None:
-        text = clean_text(raw)
+    def add_text(
+        self,
+        name: str,
+        raw: str,
+        *,
+        path: str | None,
+        html: bool = False,
+        encoding: str | None = None,
+    ) -> None:
         where = path or name
-        if not text.strip():
-            self.fail(name, f"{where} is empty after cleaning")
-            return
-        self.loaded.articles.append(Article(id=self.ids.make(name), text=text, path=path))
-
-    def add_bytes(self, name: str, data: bytes, *, where: str, path: str | None) -> None:
         try:
-            raw = decode_article(data, where=where)
+            if html:
+                page = extract_page(raw, where=where)
+                body = page.text
+                meta = {
+                    "title": page.title,
+                    "outlet": page.outlet,
+                    "url": page.url,
+                    "published": page.published,
+                    "author": page.author,
+                }
+            else:
+                front = split_front_matter(raw, where=where)
+                body, meta = front.body, dict(front.meta)
         except Undecodable as exc:
             self.fail(name, str(exc))
             return
-        self.add_text(name, raw, path=path)
+        text = clean_text(body)
+        if not text.strip():
+            self.fail(name, f"{where} is empty after cleaning")
+            return
+        self.loaded.articles.append(
+            Article(id=self.ids.make(name), text=text, path=path, encoding=encoding, **meta)
+        )
+
+    def add_bytes(
+        self, name: str, data: bytes, *, where: str, path: str | None, html: bool | None
+    ) -> None:
+        """``html=None``: decide from the content (stdin has no file name)."""
+        try:
+            decoded = decode_article(data, where=where, html=bool(html))
+        except Undecodable as exc:
+            self.fail(name, str(exc))
+            return
+        is_html = looks_like_html(decoded.text) if html is None else html
+        self.add_text(name, decoded.text, path=path, html=is_html, encoding=decoded.encoding)
 
     def add_article(self, article: Article) -> None:
         article_id = self.ids.make(article.id)
@@ -113,7 +143,7 @@ class _Loader:
             return
         if isinstance(data, str):  # a text stream without a byte buffer (tests, StringIO)
             data = data.encode("utf-8", "surrogateescape")
-        self.add_bytes("stdin", data, where="stdin", path=None)
+        self.add_bytes("stdin", data, where="stdin", path=None, html=None)
 
     def add_path(self, item: str | os.PathLike[str]) -> None:
         for found in _expand(item):
@@ -136,7 +166,8 @@ class _Loader:
         except OSError as exc:
             self.fail(path.stem, f"cannot read {shown}: {_reason(exc)}")
             return
-        self.add_bytes(path.stem, data, where=shown, path=shown)
+        html = path.suffix.lower() in HTML_SUFFIXES
+        self.add_bytes(path.stem, data, where=shown, path=shown, html=html)
 
 
 def load_articles(
@@ -242,9 +273,9 @@ def _folder(folder: Path) -> Iterator[Path | _Problem]:
         found = True
         yield from _entry(entry)
     if skipped:
-        log.info("%s: skipped %d entries that are not .txt or .md files", shown, skipped)
+        log.info("%s: skipped %d entries that are not %s files", shown, skipped, _SUFFIX_LIST)
     if not found:
-        yield _Problem(folder.name or shown, f"{shown}: folder has no .txt or .md files")
+        yield _Problem(folder.name or shown, f"{shown}: folder has no {_SUFFIX_LIST} files")
 
 
 def _looks_like_article(entry: Path) -> bool:

@@ -10,8 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-Mode = Literal["json_schema", "json_object", "tools"]
-MODES: tuple[Mode, ...] = ("json_schema", "json_object", "tools")
+#: A structured-output mode as sent to the server.
+SentMode = Literal["json_schema", "json_object", "tools"]
+#: A mode as configured: ``auto`` is ``json_schema``, falling back to ``json_object``
+#: for the rest of the run when the server refuses JSON schemas.
+Mode = SentMode | Literal["auto"]
+SENT_MODES: tuple[SentMode, ...] = ("json_schema", "json_object", "tools")
+MODES: tuple[Mode, ...] = (*SENT_MODES, "auto")
 Origin = Literal["live", "cache", "replay"]
 
 
@@ -36,13 +41,21 @@ class ExtractionRequest:
 
 @dataclass
 class CallStats:
-    """What answering one request cost."""
+    """What answering one request cost.
+
+    ``cached_prompt_tokens`` (``usage.prompt_tokens_details.cached_tokens``) are part
+    of ``prompt_tokens``, read from the provider's prompt cache at a lower price;
+    ``reasoning_tokens`` (``usage.completion_tokens_details.reasoning_tokens``) are
+    part of ``completion_tokens``, the hidden thinking of a reasoning model.
+    """
 
     calls: int = 0
     reasks: int = 0
     retries: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_prompt_tokens: int = 0
+    reasoning_tokens: int = 0
 
     def add(self, other: CallStats) -> None:
         self.calls += other.calls
@@ -50,6 +63,8 @@ class CallStats:
         self.retries += other.retries
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
+        self.cached_prompt_tokens += other.cached_prompt_tokens
+        self.reasoning_tokens += other.reasoning_tokens
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from openai.types.chat import (
 from diplosum.contracts.extraction import ArticleExtraction
 from diplosum.errors import ModelError
 from diplosum.llm.base import ExtractionRequest, Mode
+from diplosum.llm.models import sampling
 from diplosum.llm.tokens import TokenCount, count_tokens
 
 TOOL: ChatCompletionFunctionToolParam = openai.pydantic_function_tool(ArticleExtraction)
@@ -81,18 +82,46 @@ def initial_messages(request: ExtractionRequest) -> list[ChatCompletionMessagePa
     ]
 
 
+@dataclass(frozen=True)
+class SendOptions:
+    """Request parameters that do not change the answer's fingerprint.
+
+    ``max_completion_tokens`` caps the answer (None: no cap; ``max_tokens`` is never
+    sent); ``prompt_cache_key`` routes requests sharing a prompt prefix to the same
+    provider cache (None: not sent).
+    """
+
+    max_completion_tokens: int | None = None
+    prompt_cache_key: str | None = None
+
+
+def sent_temperature(request: ExtractionRequest) -> float | None:
+    """The temperature sent for ``request``: None (left out) where the model family
+    does not accept one (see ``diplosum.llm.models.sampling``)."""
+    value = sampling(request.model, request.temperature)["temperature"]
+    return float(value) if value is not None else None
+
+
 async def send(
     client: AsyncOpenAI,
     request: ExtractionRequest,
     messages: list[ChatCompletionMessageParam],
     *,
     timeout: float | openai.Timeout,
+    options: SendOptions | None = None,
 ) -> LegacyAPIResponse[Any]:
     """One HTTP request in ``request.mode``; the raw response (not parsed yet).
 
+    ``request.mode`` is a mode as sent (``auto`` is resolved by the backend).
     Raises the SDK's exceptions (status errors, timeouts, connection errors).
     """
-    temperature = request.temperature if request.temperature is not None else omit
+    opts = options or SendOptions()
+    sent = sent_temperature(request)
+    temperature = sent if sent is not None else omit
+    max_completion_tokens = (
+        opts.max_completion_tokens if opts.max_completion_tokens is not None else omit
+    )
+    prompt_cache_key = opts.prompt_cache_key if opts.prompt_cache_key is not None else omit
     completions = client.chat.completions.with_raw_response
     if request.mode == "json_schema":
         return await completions.parse(
@@ -100,6 +129,8 @@ async def send(
             messages=messages,
             response_format=ArticleExtraction,
             temperature=temperature,
+            max_completion_tokens=max_completion_tokens,
+            prompt_cache_key=prompt_cache_key,
             timeout=timeout,
         )
     if request.mode == "tools":
@@ -109,6 +140,8 @@ async def send(
             tools=[TOOL],
             tool_choice=TOOL_CHOICE,
             temperature=temperature,
+            max_completion_tokens=max_completion_tokens,
+            prompt_cache_key=prompt_cache_key,
             timeout=timeout,
         )
     if request.mode == "json_object":
@@ -117,9 +150,11 @@ async def send(
             messages=messages,
             response_format={"type": "json_object"},
             temperature=temperature,
+            max_completion_tokens=max_completion_tokens,
+            prompt_cache_key=prompt_cache_key,
             timeout=timeout,
         )
-    raise ModelError(f"unknown structured-output mode {request.mode!r}")
+    raise ModelError(f"structured-output mode {request.mode!r} cannot be sent as such")
 
 
 class MalformedResponse(ValueError):

@@ -8,12 +8,20 @@ returns the canonical JSON of the validated ``ArticleExtraction``.
 Exactly one layer retries: this one. The SDK's own retries are off. A circuit
 breaker shared by all requests of one backend (``diplosum.llm.breaker``) stops
 sending once the endpoint looks unreachable.
-The API key is never logged, put in an exception message, or returned.
+
+``mode="auto"`` sends ``json_schema`` until the server refuses it (a 400 about
+``response_format``/``json_schema``), then ``json_object`` for the rest of the run
+(one warning). When the server reports far fewer prompt tokens than the local
+count, a warning says the prompt was probably truncated (a local server's
+context window). The API key is never logged, put in an exception message, or
+returned.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -21,15 +29,15 @@ from types import TracebackType
 from typing import Any
 
 import openai
-from openai import AsyncOpenAI
 from openai._legacy_response import LegacyAPIResponse
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 from diplosum.errors import ContextLengthError, ExtractionValidationError, ModelError
-from diplosum.llm import modes
-from diplosum.llm.base import CallStats, ExtractionRequest, ModelReply
+from diplosum.llm import modes, status
+from diplosum.llm.base import CallStats, ExtractionRequest, ModelReply, SentMode
 from diplosum.llm.breaker import ConnectionBreaker, is_connection_failure
-from diplosum.llm.retry import RetryPolicy, TransientError, call_with_retries, parse_retry_after
+from diplosum.llm.clients import SDKClient, as_async_client, build_client
+from diplosum.llm.retry import RetryPolicy, TransientError, call_with_retries
 from diplosum.llm.settings import ClientSettings, url_host
 
 __all__ = ["ClientSettings", "OpenAIBackend", "RetryPolicy"]
@@ -40,15 +48,24 @@ Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 
 _REDACTED = "[REDACTED]"
-_MAX_SERVER_MESSAGE = 300
+#: A reported prompt under this share of the local count looks truncated...
+TRUNCATION_RATIO = 0.5
+#: ...when the local count is at least this many tokens (tokenizers differ).
+TRUNCATION_MIN_TOKENS = 200
+
+
+class _SchemaRefused(Exception):
+    """``mode="auto"``: the server refused ``json_schema``; ask again in ``json_object``."""
 
 
 class OpenAIBackend:
     """``ExtractionBackend`` for a live OpenAI-compatible endpoint.
 
-    ``settings`` says where and how hard to try. ``client`` injects a ready
-    ``AsyncOpenAI`` (its ``max_retries`` is forced to 0; the caller keeps owning
-    and closing it). ``sleep`` and ``clock`` replace ``asyncio.sleep`` and
+    ``settings`` says where and how hard to try. ``client`` injects a ready SDK
+    client: ``AsyncOpenAI`` or ``AsyncAzureOpenAI`` (used through a copy with
+    ``max_retries=0``; the caller keeps owning and closing it), or a sync
+    ``OpenAI``/``AzureOpenAI`` (its async twin is made, and closed by ``aclose``).
+    ``sleep`` and ``clock`` replace ``asyncio.sleep`` and
     ``time.monotonic`` for the retry waits and time budget (tests).
 
     Use as ``async with OpenAIBackend(...) as backend:`` or call ``aclose()``.
@@ -59,33 +76,29 @@ class OpenAIBackend:
         self,
         settings: ClientSettings | None = None,
         *,
-        client: AsyncOpenAI | None = None,
+        client: SDKClient | None = None,
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.monotonic,
     ) -> None:
         self._settings = settings if settings is not None else ClientSettings()
         self._sleep = sleep
         self._clock = clock
-        self._timeout = openai.Timeout(
-            self._settings.request_timeout, connect=self._settings.connect_timeout
-        )
         if client is None:
-            base_url = self._settings.resolved_base_url()
-            self._secret = self._settings.resolved_api_key()
-            self._client = AsyncOpenAI(
-                api_key=self._secret,
-                base_url=base_url,
-                timeout=self._timeout,
-                max_retries=0,
-                default_headers=dict(self._settings.default_headers) or None,
-            )
+            built = build_client(self._settings)
+            self._secret: str | None = built.secret
+            self._client = built.client
             self._owns_client = True
         else:
-            self._secret = client.api_key
-            self._client = client if client.max_retries == 0 else client.with_options(max_retries=0)
-            self._owns_client = False
-        self._host = url_host(str(self._client.base_url))
+            self._client = as_async_client(client)
+            key = getattr(client, "api_key", None)
+            self._secret = key if isinstance(key, str) else None
+            self._owns_client = not isinstance(client, openai.AsyncOpenAI)
+        base_url = str(self._client.base_url)
+        self._host = url_host(base_url)
         self._breaker = ConnectionBreaker(self._host, self._settings.unreachable_after)
+        self._prompt_cache = self._settings.sends_prompt_cache_key(base_url)
+        #: ``mode="auto"`` fell back to ``json_object`` (once per backend, i.e. per run).
+        self.auto_fell_back = False
 
     @property
     def settings(self) -> ClientSettings:
@@ -131,17 +144,46 @@ class OpenAIBackend:
         self._check_prompt_length(request)
         stats = CallStats()
         try:
-            return await self._extract(request, stats)
+            try:
+                return await self._extract(
+                    self._as_sent(request), stats, auto=request.mode == "auto"
+                )
+            except _SchemaRefused:
+                return await self._extract(self._as_sent(request), stats, auto=False)
         except ModelError as exc:
             exc.stats = stats
             raise
 
-    async def _extract(self, request: ExtractionRequest, stats: CallStats) -> ModelReply:
+    def _as_sent(self, request: ExtractionRequest) -> ExtractionRequest:
+        """``request`` with ``auto`` resolved to the mode sent now."""
+        if request.mode != "auto":
+            return request
+        mode: SentMode = "json_object" if self.auto_fell_back else "json_schema"
+        return dataclasses.replace(request, mode=mode)
+
+    def _fall_back(self, request: ExtractionRequest, exc: openai.APIStatusError) -> None:
+        if not self.auto_fell_back:
+            self.auto_fell_back = True
+            log.warning(
+                "%s refused json_schema (HTTP %d%s); --mode auto uses json_object for the "
+                "rest of this run",
+                self._host,
+                exc.status_code,
+                self._redact(status.server_detail(exc)),
+            )
+        log.info("article %s: asking again in json_object", request.article_id)
+
+    async def _extract(
+        self, request: ExtractionRequest, stats: CallStats, *, auto: bool
+    ) -> ModelReply:
         messages = modes.initial_messages(request)
+        expected = self._expected_prompt_tokens(request)
         max_answers = self._settings.max_reasks + 1
         outcome: modes.Outcome | None = None
         for answer in range(1, max_answers + 1):
-            raw, completion = await self._call(request, messages, stats)
+            raw, completion = await self._call(request, messages, stats, auto=auto)
+            if answer == 1:
+                self._check_truncation(request, completion, expected)
             outcome = modes.interpret(raw, completion, request.mode)
             if outcome.extraction is not None:
                 return ModelReply(
@@ -186,9 +228,11 @@ class OpenAIBackend:
         request: ExtractionRequest,
         messages: list[ChatCompletionMessageParam],
         stats: CallStats,
+        *,
+        auto: bool,
     ) -> tuple[LegacyAPIResponse[Any], ChatCompletion]:
         async def attempt() -> tuple[LegacyAPIResponse[Any], ChatCompletion]:
-            return await self._attempt(request, messages, stats)
+            return await self._attempt(request, messages, stats, auto=auto)
 
         def on_retry(error: TransientError, attempt_number: int, wait: float) -> None:
             stats.retries += 1
@@ -224,16 +268,28 @@ class OpenAIBackend:
         request: ExtractionRequest,
         messages: list[ChatCompletionMessageParam],
         stats: CallStats,
+        *,
+        auto: bool,
     ) -> tuple[LegacyAPIResponse[Any], ChatCompletion]:
         self._breaker.check(request.article_id)
         stats.calls += 1  # counted when sent, answered or not
+        timeout = openai.Timeout(
+            self._settings.read_timeout(request.model), connect=self._settings.connect_timeout
+        )
         try:
-            raw = await modes.send(self._client, request, messages, timeout=self._timeout)
+            raw = await modes.send(
+                self._client, request, messages, timeout=timeout, options=self._options(request)
+            )
         except openai.APIStatusError as exc:
             self._breaker.answered()
-            raise self._status_error(exc) from None
+            if auto and request.mode == "json_schema" and status.refuses_json_schema(exc):
+                self._fall_back(request, exc)
+                raise _SchemaRefused() from None
+            raise status.classify(
+                exc, host=self._host, policy=self._settings.retry, redact=self._redact
+            ) from None
         except openai.APIConnectionError as exc:
-            raise self._connection_error(exc) from None
+            raise self._connection_error(exc, request) from None
         except openai.OpenAIError as exc:
             raise ModelError(
                 f"request to {self._host} failed: {type(exc).__name__}: {self._redact(str(exc))}",
@@ -246,9 +302,7 @@ class OpenAIBackend:
             raise TransientError(
                 f"malformed response from {self._host}: {exc}", status=raw.status_code
             ) from None
-        if completion.usage is not None:
-            stats.prompt_tokens += completion.usage.prompt_tokens or 0
-            stats.completion_tokens += completion.usage.completion_tokens or 0
+        _count_usage(completion, stats)
         log.debug(
             "article %s: %s answered %d (model %s)",
             request.article_id,
@@ -260,7 +314,21 @@ class OpenAIBackend:
 
     # -- errors -------------------------------------------------------------------
 
-    def _connection_error(self, exc: openai.APIConnectionError) -> TransientError:
+    def _options(self, request: ExtractionRequest) -> modes.SendOptions:
+        cache_key = None
+        if self._prompt_cache:
+            basis = (
+                str(request.key_fields.get("prompt_sha256") or "")
+                or hashlib.sha256(request.system_prompt.encode("utf-8")).hexdigest()
+            )
+            cache_key = f"diplosum-{basis[:16]}"
+        return modes.SendOptions(
+            max_completion_tokens=self._settings.max_output_tokens, prompt_cache_key=cache_key
+        )
+
+    def _connection_error(
+        self, exc: openai.APIConnectionError, request: ExtractionRequest
+    ) -> TransientError:
         """The ``TransientError`` for an attempt that got no answer; feeds the breaker."""
         cause = self._cause_name(exc)
         unreachable = is_connection_failure(exc)
@@ -272,57 +340,10 @@ class OpenAIBackend:
             limit = self._settings.connect_timeout
             description = f"could not connect to {self._host} within {limit:g}s (timeout)"
         else:
-            limit = self._settings.request_timeout
-            description = f"no response from {self._host} within {limit:g}s (timeout)"
+            limit = self._settings.read_timeout(request.model)
+            description = f"no response from {self._host} within {limit:g}s (read timeout)"
+            return TransientError(description, read_timeout=True)
         return TransientError(description)
-
-    def _status_error(self, exc: openai.APIStatusError) -> Exception:
-        """A ``TransientError`` to retry, or the ``ModelError`` to fail with."""
-        status = exc.status_code
-        detail = self._server_detail(exc)
-        description = f"HTTP {status} from {self._host}{detail}"
-        headers = exc.response.headers
-        should_retry = headers.get("x-should-retry", "").lower()
-        code = (exc.code or "").lower()
-        if status == 429 and code == "insufficient_quota":
-            return ModelError(f"{description} (out of quota, not retried)", retryable=False)
-        retryable = status in self._settings.retry.retry_statuses
-        if should_retry in ("true", "false"):
-            retryable = should_retry == "true"
-        if retryable:
-            return TransientError(
-                description, status=status, retry_after=parse_retry_after(dict(headers))
-            )
-        if status == 400 and (
-            code == "context_length_exceeded" or "context length" in exc.message.lower()
-        ):
-            return ContextLengthError(f"{description} (prompt too long for the model)")
-        hint = {
-            401: " (check the API key)",
-            403: " (the key may not have access to this model or endpoint)",
-            404: " (check the base URL and the model name)",
-        }.get(status, "")
-        return ModelError(f"{description}{hint}", retryable=False)
-
-    def _server_detail(self, exc: openai.APIStatusError) -> str:
-        parts = []
-        if exc.code:
-            parts.append(f"code={exc.code}")
-        body = exc.body
-        message: object = None
-        if isinstance(body, dict):
-            error = body.get("error", body)
-            message = error.get("message") if isinstance(error, dict) else error
-        elif isinstance(body, str):
-            message = body
-        if message:
-            text = " ".join(str(message).split())
-            if len(text) > _MAX_SERVER_MESSAGE:
-                text = text[:_MAX_SERVER_MESSAGE] + "..."
-            parts.append(text)
-        if exc.request_id:
-            parts.append(f"request id {exc.request_id}")
-        return self._redact(": " + "; ".join(parts)) if parts else ""
 
     @staticmethod
     def _cause_name(exc: BaseException) -> str:
@@ -336,6 +357,26 @@ class OpenAIBackend:
 
     # -- prompt length ------------------------------------------------------------
 
+    def _expected_prompt_tokens(self, request: ExtractionRequest) -> int:
+        return modes.prompt_tokens(request, encoding=self._settings.token_encoding).tokens
+
+    def _check_truncation(
+        self, request: ExtractionRequest, completion: ChatCompletion, expected: int
+    ) -> None:
+        reported = completion.usage.prompt_tokens if completion.usage is not None else None
+        if not reported or expected < TRUNCATION_MIN_TOKENS:
+            return
+        if reported < expected * TRUNCATION_RATIO:
+            log.warning(
+                "article %s: %s counted %d prompt tokens where ~%d were sent; the server "
+                "probably cut the prompt to its context window (on a local server, raise "
+                "its context size, e.g. Ollama num_ctx, llama.cpp -c, vLLM --max-model-len)",
+                request.article_id,
+                self._host,
+                reported,
+                expected,
+            )
+
     def _check_prompt_length(self, request: ExtractionRequest) -> None:
         limit = self._settings.max_input_tokens
         if limit is None:
@@ -348,3 +389,20 @@ class OpenAIBackend:
                 tokens=counted.tokens,
                 limit=limit,
             )
+
+
+def _count_usage(completion: ChatCompletion, stats: CallStats) -> None:
+    """Add the completion's reported token usage, cached and reasoning tokens included."""
+    usage = completion.usage
+    if usage is None:
+        return
+    stats.prompt_tokens += usage.prompt_tokens or 0
+    stats.completion_tokens += usage.completion_tokens or 0
+    prompt_details = getattr(usage, "prompt_tokens_details", None)
+    cached = getattr(prompt_details, "cached_tokens", None)
+    if isinstance(cached, int):
+        stats.cached_prompt_tokens += cached
+    completion_details = getattr(usage, "completion_tokens_details", None)
+    reasoning = getattr(completion_details, "reasoning_tokens", None)
+    if isinstance(reasoning, int):
+        stats.reasoning_tokens += reasoning

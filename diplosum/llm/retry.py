@@ -30,8 +30,9 @@ T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 
-#: Statuses worth another try: request timeout, rate limit, server-side trouble.
-RETRY_STATUSES: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
+#: Statuses worth another try besides every 5xx: request timeout, conflict (OpenAI
+#: answers 409 when a concurrent request holds a resource), rate limit.
+RETRY_STATUSES: frozenset[int] = frozenset({408, 409, 429})
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,13 @@ class RetryPolicy:
     timeout). A server-asked wait that does not fit fails the request at once.
     Backoff before retry ``n`` (1-based) is
     ``min(max_backoff, initial_backoff * 2 ** (n - 1) + uniform(0, jitter))``.
+
+    A status is retried when it is in ``retry_statuses`` or is any 5xx.
+    ``read_timeout_retries`` caps the retries after a read timeout (the server
+    took the request and did not answer in time): the model may still be working
+    on it, and each attempt is billed, so a slow request is sent at most twice by
+    default. Connection failures (refused, reset, connect timeout) cost nothing
+    and are retried like any other transient failure.
     """
 
     max_attempts: int = 5
@@ -52,30 +60,44 @@ class RetryPolicy:
     max_backoff: float = 30.0
     jitter: float = 1.0
     retry_statuses: frozenset[int] = field(default=RETRY_STATUSES)
+    read_timeout_retries: int = 1
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError("RetryPolicy.max_attempts must be at least 1")
+        if self.read_timeout_retries < 0:
+            raise ValueError("RetryPolicy.read_timeout_retries must be >= 0")
         for name in ("max_seconds", "initial_backoff", "max_backoff", "jitter"):
             value = getattr(self, name)
             if not (value >= 0 and math.isfinite(value)):
                 raise ValueError(f"RetryPolicy.{name} must be a finite number >= 0")
+
+    def retries_status(self, status: int) -> bool:
+        """Whether an HTTP status is worth another try under this policy."""
+        return status in self.retry_statuses or 500 <= status <= 599
 
 
 class TransientError(Exception):
     """A failure worth retrying; raised by the attempt function, consumed here.
 
     ``description`` is safe to show (no secrets); ``retry_after`` is the wait the
-    server asked for, in seconds, when it said.
+    server asked for, in seconds, when it said; ``read_timeout`` marks a request
+    the server took but did not answer in time (see ``RetryPolicy``).
     """
 
     def __init__(
-        self, description: str, *, status: int | None = None, retry_after: float | None = None
+        self,
+        description: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        read_timeout: bool = False,
     ) -> None:
         super().__init__(description)
         self.description = description
         self.status = status
         self.retry_after = retry_after
+        self.read_timeout = read_timeout
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
@@ -133,14 +155,25 @@ async def call_with_retries(
         multiplier=policy.initial_backoff, max=policy.max_backoff, jitter=policy.jitter
     )
     too_long: str | None = None
+    read_timeouts = 0
 
     def remaining() -> float:
         return policy.max_seconds - (clock() - start)
 
     def stop(state: RetryCallState) -> bool:
-        nonlocal too_long
+        nonlocal too_long, read_timeouts
         if state.attempt_number >= policy.max_attempts or remaining() <= 0:
             return True
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(exc, TransientError) and exc.read_timeout:
+            read_timeouts += 1
+            if read_timeouts > policy.read_timeout_retries:
+                too_long = (
+                    f"; not retried again: {read_timeouts} read timeouts, and a slow request "
+                    f"is retried at most {policy.read_timeout_retries} time(s) "
+                    "(RetryPolicy.read_timeout_retries; each attempt is billed)"
+                )
+                return True
         asked = _asked_wait(state)
         if asked is not None and asked > remaining():
             too_long = (

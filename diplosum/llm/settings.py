@@ -15,15 +15,27 @@ from urllib.parse import urlsplit
 
 from diplosum.errors import ConfigurationError
 from diplosum.llm.base import MODES, Mode
+from diplosum.llm.models import REASONING_READ_TIMEOUT, is_reasoning_model
 from diplosum.llm.retry import RetryPolicy
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+#: Seconds to wait for an answer (read timeout), for a model that does not reason.
 DEFAULT_TIMEOUT = 60.0
-#: Upper bound of the TCP/TLS connect phase: an unroutable host fails in seconds.
-MAX_CONNECT_TIMEOUT = 10.0
+#: The TCP/TLS connect phase: an unroutable host fails in seconds.
+DEFAULT_CONNECT_TIMEOUT = 10.0
+MAX_CONNECT_TIMEOUT = DEFAULT_CONNECT_TIMEOUT  # the old name
 DEFAULT_UNREACHABLE_AFTER = 5
-#: Sent as the key to local servers that need none (the SDK insists on some key).
+#: Sent as the key to servers that need none (the SDK insists on some key).
 LOCAL_DUMMY_KEY = "not-needed"
+
+#: The openai SDK's own environment names for Azure OpenAI (``AsyncAzureOpenAI``).
+AZURE_ENDPOINT_ENV = "AZURE_OPENAI_ENDPOINT"
+AZURE_KEY_ENV = "AZURE_OPENAI_API_KEY"
+AZURE_AD_TOKEN_ENV = "AZURE_OPENAI_AD_TOKEN"
+API_VERSION_ENV = "OPENAI_API_VERSION"
+_AZURE_HOST_SUFFIXES = (".openai.azure.com", ".cognitiveservices.azure.com", ".ai.azure.com")
+#: Hosts whose Chat Completions API takes ``prompt_cache_key``.
+_PROMPT_CACHE_HOSTS = ("api.openai.com",)
 
 
 @dataclass(frozen=True)
@@ -31,12 +43,28 @@ class ClientSettings:
     """How to reach one OpenAI-compatible endpoint and how hard to try.
 
     - ``base_url``: None means ``$OPENAI_BASE_URL``, else ``https://api.openai.com/v1``.
-    - ``api_key``: None means ``$OPENAI_API_KEY``; if that is unset too and the
-      endpoint is local (loopback or private address, ``localhost``), a dummy key
-      is sent; otherwise building the backend raises ``ConfigurationError``.
-    - ``timeout``: seconds for one HTTP request (read, write, pool); None means
-      ``DEFAULT_TIMEOUT`` (60 s). Connecting gets at most ``MAX_CONNECT_TIMEOUT``
-      (10 s) of it (see ``connect_timeout``).
+    - ``api_key``: None means ``$OPENAI_API_KEY`` (for an Azure host, then
+      ``$AZURE_OPENAI_API_KEY``); if there is none and the endpoint is not OpenAI's
+      own (a local server, a third-party gateway), a dummy key is sent; for
+      api.openai.com building the backend raises ``ConfigurationError``.
+    - ``azure_endpoint``, ``api_version``: Azure OpenAI through the SDK's own
+      ``AsyncAzureOpenAI`` (deployment name as the model, ``api-version`` query,
+      ``api-key`` header). None means ``$AZURE_OPENAI_ENDPOINT`` and
+      ``$OPENAI_API_VERSION``; the key is ``api_key``, else ``$AZURE_OPENAI_API_KEY``
+      (or ``$AZURE_OPENAI_AD_TOKEN``). Used when no ``base_url`` is set and
+      ``$OPENAI_BASE_URL`` is not set either. Azure's v1 endpoint
+      (``https://NAME.openai.azure.com/openai/v1/``) is an ordinary ``base_url``.
+    - ``timeout``: seconds to wait for the answer once the request is sent (read,
+      write and pool timeouts); None means ``DEFAULT_TIMEOUT`` (60 s), or 600 s for
+      a reasoning model (o-series, gpt-5 and later), which may think for minutes.
+    - ``connect_timeout``: seconds to establish the connection (10 s), set apart
+      so an unreachable host fails fast whatever ``timeout`` is.
+    - ``max_output_tokens``: a cap on the answer, sent as ``max_completion_tokens``
+      (never the deprecated ``max_tokens``); None sends no cap.
+    - ``prompt_cache``: send ``prompt_cache_key`` (one key per prompt template, so
+      requests sharing the fixed prefix land on the same provider cache). None
+      means where the API is known to take it: api.openai.com (Azure and other
+      servers may reject an unknown parameter; turn it on for them with True).
     - ``max_reasks``: how many times invalid output is sent back for correction.
     - ``retry``: the transient-failure policy (attempts, time budget, backoff).
     - ``mode``: the structured-output mode this endpoint supports. The backend obeys
@@ -59,6 +87,7 @@ class ClientSettings:
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
     timeout: float | None = None
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     max_reasks: int = 2
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     mode: Mode = "json_schema"
@@ -66,11 +95,21 @@ class ClientSettings:
     token_encoding: str | None = None
     default_headers: Mapping[str, str] = field(default_factory=dict, repr=False)
     unreachable_after: int = DEFAULT_UNREACHABLE_AFTER
+    max_output_tokens: int | None = None
+    prompt_cache: bool | None = None
+    azure_endpoint: str | None = None
+    api_version: str | None = None
 
     def __post_init__(self) -> None:
-        if self.timeout is not None and not (self.timeout > 0 and math.isfinite(self.timeout)):
+        for name in ("timeout", "connect_timeout"):
+            value = getattr(self, name)
+            if value is not None and not (value > 0 and math.isfinite(value)):
+                raise ConfigurationError(
+                    f"{name} must be a positive number of seconds, not {value!r}"
+                )
+        if self.max_output_tokens is not None and self.max_output_tokens < 1:
             raise ConfigurationError(
-                f"timeout must be a positive number of seconds, not {self.timeout!r}"
+                f"max_output_tokens must be >= 1, not {self.max_output_tokens!r}"
             )
         if self.max_reasks < 0:
             raise ConfigurationError(f"max_reasks must be >= 0, not {self.max_reasks!r}")
@@ -84,18 +123,41 @@ class ClientSettings:
             raise ConfigurationError(
                 f"unreachable_after must be >= 1, not {self.unreachable_after!r}"
             )
-        if self.base_url is not None:
-            _check_url(self.base_url)
+        for url in (self.base_url, self.azure_endpoint):
+            if url is not None:
+                _check_url(url)
 
     @property
     def request_timeout(self) -> float:
-        """Seconds for one HTTP request: ``timeout``, or ``DEFAULT_TIMEOUT`` when None."""
+        """Read timeout for a model that does not reason: ``timeout``, or 60 s."""
         return self.timeout if self.timeout is not None else DEFAULT_TIMEOUT
 
-    @property
-    def connect_timeout(self) -> float:
-        """Seconds to establish a connection: ``request_timeout``, at most 10 s."""
-        return min(self.request_timeout, MAX_CONNECT_TIMEOUT)
+    def read_timeout(self, model: str) -> float:
+        """Seconds to wait for ``model``'s answer (see ``timeout``)."""
+        if self.timeout is not None:
+            return self.timeout
+        return REASONING_READ_TIMEOUT if is_reasoning_model(model) else DEFAULT_TIMEOUT
+
+    def resolved_azure_endpoint(self) -> str | None:
+        """The Azure endpoint to use through ``AsyncAzureOpenAI``, or None (see above)."""
+        if self.azure_endpoint:
+            return self.azure_endpoint
+        if self.base_url or os.environ.get("OPENAI_BASE_URL"):
+            return None
+        url = os.environ.get(AZURE_ENDPOINT_ENV)
+        if url:
+            _check_url(url)
+        return url or None
+
+    def resolved_api_version(self) -> str:
+        """The Azure ``api-version``: setting, then ``$OPENAI_API_VERSION``."""
+        version = self.api_version or os.environ.get(API_VERSION_ENV)
+        if not version:
+            raise ConfigurationError(
+                f"Azure OpenAI needs an API version: set {API_VERSION_ENV} (e.g. 2024-10-21) "
+                "or pass ClientSettings(api_version=...)"
+            )
+        return version
 
     def resolved_base_url(self) -> str:
         """The endpoint actually used: setting, then ``$OPENAI_BASE_URL``, then OpenAI."""
@@ -111,12 +173,33 @@ class ClientSettings:
         if from_env:
             return from_env
         url = self.resolved_base_url()
-        if is_local_url(url):
+        if is_azure_url(url) and os.environ.get(AZURE_KEY_ENV):
+            return os.environ[AZURE_KEY_ENV]
+        if not is_openai_url(url):
             return LOCAL_DUMMY_KEY
         raise ConfigurationError(
-            f"no API key for {url_host(url)}: set OPENAI_API_KEY (any value works for a "
-            "server that needs none) or pass ClientSettings(api_key=...)"
+            f"no API key for {url_host(url)}: set OPENAI_API_KEY or pass "
+            "ClientSettings(api_key=...)"
         )
+
+    def resolved_azure_key(self) -> str | None:
+        """The Azure key: setting, then ``$AZURE_OPENAI_API_KEY``; None lets the SDK
+        use ``$AZURE_OPENAI_AD_TOKEN``. Raises when there is neither."""
+        key = self.api_key or os.environ.get(AZURE_KEY_ENV)
+        if key:
+            return key
+        if os.environ.get(AZURE_AD_TOKEN_ENV):
+            return None
+        raise ConfigurationError(
+            f"no key for Azure OpenAI: set {AZURE_KEY_ENV} (or {AZURE_AD_TOKEN_ENV}) "
+            "or pass ClientSettings(api_key=...)"
+        )
+
+    def sends_prompt_cache_key(self, base_url: str) -> bool:
+        """Whether requests to ``base_url`` carry ``prompt_cache_key`` (see above)."""
+        if self.prompt_cache is not None:
+            return self.prompt_cache
+        return is_openai_url(base_url)
 
 
 def _check_url(url: str) -> None:
@@ -138,6 +221,17 @@ def url_host(url: str) -> str:
     except ValueError:
         port = None
     return f"{host}:{port}" if port is not None else host
+
+
+def is_openai_url(url: str) -> bool:
+    """True for OpenAI's own API host."""
+    return (urlsplit(url).hostname or "").lower() in _PROMPT_CACHE_HOSTS
+
+
+def is_azure_url(url: str) -> bool:
+    """True for an Azure OpenAI / AI Foundry resource host."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host.endswith(_AZURE_HOST_SUFFIXES)
 
 
 def is_local_url(url: str) -> bool:

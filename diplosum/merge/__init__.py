@@ -3,9 +3,10 @@
 Pure and deterministic: the output depends only on the multiset of inputs, never on
 their order. Steps: fold exact duplicates (same source, index and content) into one,
 resolve people across all articles (``people``), cluster the events that report the
-same event (``events``), build each merged event with its own conflicts (``build``),
-add the cross-article ``role_holder`` conflicts (``conflicts``), and order the events
-as a timeline: dated first, oldest start first, undated last.
+same event (``events``), let thin reports join the one event they fit (``attach``),
+build each merged event with its own conflicts (``build``), add the cross-article
+``role_holder`` conflicts (``conflicts``), and order the events as a timeline: dated
+first, oldest start first, undated last.
 
 Every input attribution appears in the output; identical attributions (same source,
 quote, offsets and verified flag) appear once per list. Event ids are ``ev-`` plus a
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 
 from diplosum.contracts.brief import BriefEvent, Conflict, Source
 from diplosum.contracts.sourced import SourcedEvent
+from diplosum.merge.attach import attach
 from diplosum.merge.build import build_event
 from diplosum.merge.conflicts import role_holder_conflicts
 from diplosum.merge.dates import parse_published, timeline_key
@@ -53,7 +55,14 @@ def _units(events: Sequence[SourcedEvent]) -> tuple[list[Unit], list[Mention]]:
             for p in e.participants:
                 mentions.append(
                     make_mention(
-                        len(units), source_id, p.name, p.role, p.affiliation, p.attribution
+                        len(units),
+                        source_id,
+                        p.name,
+                        p.role,
+                        p.affiliation,
+                        p.attribution,
+                        p.full_name,
+                        p.office,
                     )
                 )
         unit.mentions = range(first, len(mentions))
@@ -71,7 +80,9 @@ def merge(events: Sequence[SourcedEvent], sources: Sequence[Source] = ()) -> Mer
     people = resolve(mentions)
     for unit in units:
         unit.persons = frozenset(people.person_of[i] for i in unit.mentions)
-    built = [build_event([units[i] for i in c], mentions, people) for c in cluster(units)]
+    built = [
+        build_event([units[i] for i in c], mentions, people) for c in attach(units, cluster(units))
+    ]
     built.sort(
         key=lambda b: (timeline_key(b.span), b.event.title.casefold(), b.event.title, b.event.id)
     )

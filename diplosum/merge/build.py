@@ -8,13 +8,14 @@ them unless stated otherwise:
   (held > ongoing > cancelled > planned > proposed > unclear: a later report supersedes
   an earlier one); prominence: primary if any source makes it its subject.
 - dates and places: sources are split into groups that agree (overlapping dates; places
-  that contain one another); the group with the most sources wins, and more than one
-  group is a ``date`` or ``location`` conflict. Within a group the most precise date and
-  the most specific place win ("2024-08-27" over "2024"; "Beijing, China" over "Beijing").
+  that ``places.agree``); the group with the most sources wins, and more than one group
+  is a ``date`` or ``location`` conflict. Within a group the most precise date and the
+  most specific place win ("2024-08-27" over "2024"; "Beijing, China" over "Beijing").
+  ``places`` keeps every place claim with its sources.
 - participants: one per person (``people``), named by the person's main spelling across
   all sources; ``aliases`` are the other spellings this event's sources use.
-- agenda items and outcomes: de-duplicated by meaning (``items``); an outcome's status
-  is the one most sources give, the firmer on a tie.
+- agenda items: de-duplicated by meaning (``items``); outcomes and their conflicts:
+  ``outcomes``.
 """
 
 from __future__ import annotations
@@ -27,18 +28,19 @@ from diplosum.contracts.brief import (
     Attribution,
     BriefEvent,
     BriefItem,
-    BriefOutcome,
     BriefParticipant,
+    BriefPlace,
     Conflict,
 )
-from diplosum.contracts.extraction import EventStatus, OutcomeStatus
+from diplosum.contracts.extraction import EventStatus
 from diplosum.merge.conflicts import make_conflict, participant_conflicts
 from diplosum.merge.dates import Span, best_span, group_spans
 from diplosum.merge.events import Unit
 from diplosum.merge.ids import event_id, unique_attributions
-from diplosum.merge.items import group_items, same_outcome, same_topic, topic_words
+from diplosum.merge.items import group_items, same_topic, topic_words
+from diplosum.merge.outcomes import build_outcomes
 from diplosum.merge.people import Mention, People
-from diplosum.merge.places import location_specificity, locations_compatible, normalise_affiliation
+from diplosum.merge.places import Place, agree, normalise_affiliation
 from diplosum.merge.roles import normalise_role
 
 _STAGE: dict[EventStatus, int] = {
@@ -49,7 +51,6 @@ _STAGE: dict[EventStatus, int] = {
     "proposed": 1,
     "unclear": 0,
 }
-_FIRMNESS: dict[OutcomeStatus, int] = {"agreed": 3, "announced": 2, "expected": 1, "speculated": 0}
 
 
 @dataclass(frozen=True)
@@ -96,34 +97,54 @@ def _dates(eid: str, title: str, order: Sequence[Unit]) -> tuple[Span | None, li
     return span, [make_conflict("date", title, eid, claims)]
 
 
-def _place(eid: str, title: str, order: Sequence[Unit]) -> tuple[str | None, list[Conflict]]:
+def place_text(u: Unit) -> str | None:
+    """The place as the source gives it: its location string, else its parts."""
+    if u.rep.location and u.rep.location.strip():
+        return u.rep.location.strip()
+    e = u.rep
+    parts = [p.strip() for p in (e.venue, e.city, e.region, e.country) if p and p.strip()]
+    return ", ".join(parts) or None
+
+
+def _place(
+    eid: str, title: str, order: Sequence[Unit]
+) -> tuple[str | None, list[BriefPlace], list[Conflict]]:
+    said: dict[str, list[Unit]] = defaultdict(list)
+    for u in order:
+        text = place_text(u)
+        if text is not None:
+            said[text].append(u)
+    claims = [BriefPlace(value=v, attributions=_attrs(us)) for v, us in said.items()]
+    claims.sort(key=lambda c: (-len({a.source_id for a in c.attributions}), c.value))
+    pos = {id(u): i for i, u in enumerate(order)}
     placed = sorted(
-        (u for u in order if u.place is not None and u.rep.location),
-        key=lambda u: (_neg2(location_specificity(u.rep.location or "")), order.index(u)),
+        (u for u in order if u.place is not None),
+        key=lambda u: (
+            -u.place.specificity() if u.place else 0,
+            -len(place_text(u) or ""),
+            pos[id(u)],
+        ),
     )
     if not placed:
-        return next((u.rep.location for u in order if u.rep.location), None), []
+        return next((place_text(u) for u in order if place_text(u)), None), claims, []
     groups: list[list[Unit]] = []
+    group_places: list[set[Place]] = []
     for u in placed:
-        home = next((g for g in groups if all(_fit(u, v) for v in g)), None)
+        assert u.place is not None
+        home = next(
+            (n for n, ps in enumerate(group_places) if all(agree(u.place, p) for p in ps)), None
+        )
         if home is None:
             groups.append([u])
+            group_places.append({u.place})
         else:
-            home.append(u)
+            groups[home].append(u)
+            group_places[home].add(u.place)
     chosen = _winner(groups, order)
     if len(groups) == 1:
-        return chosen[0].rep.location, []
-    claims = {(g[0].rep.location or "").strip(): _attrs(g) for g in groups}
-    return chosen[0].rep.location, [make_conflict("location", title, eid, claims)]
-
-
-def _neg2(pair: tuple[int, int]) -> tuple[int, int]:
-    return (-pair[0], -pair[1])
-
-
-def _fit(a: Unit, b: Unit) -> bool:
-    assert a.place is not None and b.place is not None
-    return locations_compatible(a.place, b.place)
+        return place_text(chosen[0]), claims, []
+    values = {place_text(g[0]) or "": _attrs(g) for g in groups}
+    return place_text(chosen[0]), claims, [make_conflict("location", title, eid, values)]
 
 
 def _status(eid: str, title: str, order: Sequence[Unit]) -> tuple[EventStatus, list[Conflict]]:
@@ -209,34 +230,6 @@ def _agenda(order: Sequence[Unit]) -> list[BriefItem]:
     return out
 
 
-def _outcomes(eid: str, order: Sequence[Unit]) -> tuple[list[BriefOutcome], list[Conflict]]:
-    items = [item for u in order for e in u.events for item in e.outcomes]
-    out: list[BriefOutcome] = []
-    conflicts: list[Conflict] = []
-    for group in group_items(items, lambda it: topic_words(it.description), same_outcome):
-        members = [items[i] for i in group]
-        by_status: dict[OutcomeStatus, list[Attribution]] = defaultdict(list)
-        for m in members:
-            by_status[m.status].append(m.attribution)
-        status = min(
-            by_status,
-            key=lambda s: (-len({a.source_id for a in by_status[s]}), -_FIRMNESS[s]),
-        )
-        description = members[0].description
-        out.append(
-            BriefOutcome(
-                description=description,
-                status=status,
-                attributions=unique_attributions(m.attribution for m in members),
-            )
-        )
-        firm = {s for s in by_status if _FIRMNESS[s] >= 2}
-        if firm and len(firm) < len(by_status):
-            claims = {str(s): v for s, v in sorted(by_status.items(), key=lambda kv: kv[0])}
-            conflicts.append(make_conflict("outcome_status", description, eid, claims))
-    return out, conflicts
-
-
 def build_event(units: Sequence[Unit], mentions: Sequence[Mention], people: People) -> Built:
     """Assemble one event from its cluster of units."""
     order = sorted(units, key=_rank)
@@ -249,8 +242,10 @@ def build_event(units: Sequence[Unit], mentions: Sequence[Mention], people: Peop
     )
     status, status_conflicts = _status(eid, title, order)
     span, date_conflicts = _dates(eid, title, order)
-    location, place_conflicts = _place(eid, title, order)
-    outcomes, outcome_conflicts = _outcomes(eid, order)
+    location, places, place_conflicts = _place(eid, title, order)
+    outcomes, outcome_conflicts = build_outcomes(
+        eid, [item for u in order for e in u.events for item in e.outcomes]
+    )
     date_text = next(
         (u.rep.date_text for u in order if u.rep.date_text and (span is None or u.span == span)),
         None,
@@ -264,7 +259,8 @@ def build_event(units: Sequence[Unit], mentions: Sequence[Mention], people: Peop
         start_date=span.start.iso() if span else None,
         end_date=span.end.iso() if span and span.end else None,
         date_text=date_text,
-        location=location.strip() if location else None,
+        location=location,
+        places=places,
         participants=_participants(order, mentions, people),
         agenda=_agenda(order),
         outcomes=outcomes,

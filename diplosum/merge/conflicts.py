@@ -44,7 +44,7 @@ def role_key(mention: Mention, person_country: str | None) -> tuple[RoleKey, str
     country = mention.country or person_country
     if country is None:
         return None
-    return (country, role.key), f"{country} {role.display}"
+    return (country, role.office), f"{country} {role.display}"
 
 
 def _holders(

@@ -146,9 +146,14 @@ def month_hint(date_text: str | None) -> int | None:
 
 def span_has_month(span: Span, month: int) -> bool:
     """Could the span fall in the given month of some year?"""
-    if span.hi - span.lo >= 365:
+    return window_has_month(span.lo, span.hi, month)
+
+
+def window_has_month(lo: int, hi: int, month: int) -> bool:
+    """Could the days ``lo``-``hi`` (ordinals) fall in the given month of some year?"""
+    if hi - lo >= 365:
         return True
-    start, end = date.fromordinal(span.lo), date.fromordinal(span.hi)
+    start, end = date.fromordinal(lo), date.fromordinal(hi)
     y, m = start.year, start.month
     while (y, m) <= (end.year, end.month):
         if m == month:

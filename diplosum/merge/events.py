@@ -5,7 +5,9 @@ events that share people, not with the square of all events.
 Each candidate pair is scored (``score``); accepted pairs are then joined best score
 first, refusing any join that would put two events of one article together, mix dates
 more than ``NEAR_DAYS`` apart, mix a call with an in-person event, or mix places that
-do not contain one another (unless the pair itself was accepted despite its places).
+are far apart (``places.FAR``) unless the pair itself was accepted despite its places.
+Identical reports (same kind, date, place, people and title: syndicated copies) are
+scored once, so a story copied by a thousand outlets costs what one report costs.
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ from rapidfuzz import fuzz
 from diplosum.contracts.extraction import EventKind
 from diplosum.contracts.sourced import SourcedEvent
 from diplosum.merge.dates import NEAR_DAYS, Span, gap, month_hint, parse_span, span_has_month
-from diplosum.merge.places import location_key, locations_compatible
+from diplosum.merge.places import FAR, NEAR, SAME, UNKNOWN, Place, parse_place, relate
 from diplosum.merge.text import STOPWORDS, words
 
 # Score weights and the acceptance threshold (see ``score``).
 W_PEOPLE = 1.5
 W_PLACE = 0.8
+W_PLACE_NEAR = -0.3
 W_PLACE_DIFFERS = -1.2
 W_DATE = {3: 1.0, 2: 0.6, 1: 0.3}
 W_DATE_NEAR = -0.7
@@ -56,7 +59,7 @@ class Unit:
     kind: EventKind = field(init=False)
     span: Span | None = field(init=False)
     hint: int | None = field(init=False)
-    place: frozenset[str] | None = field(init=False)
+    place: Place | None = field(init=False)
     title_words: frozenset[str] = field(init=False)
     title: str = field(init=False)
 
@@ -65,8 +68,12 @@ class Unit:
         self.kind = rep.kind
         self.span = parse_span(rep.start_date, rep.end_date)
         self.hint = month_hint(rep.date_text) if self.span is None else None
-        self.place = location_key(rep.location)
+        self.place = parse_place(rep.location, rep.venue, rep.city, rep.region, rep.country)
         self.title_words, self.title = _title(rep.title)
+
+    def signature(self) -> tuple[object, ...]:
+        """What clustering looks at: units with equal signatures cluster alike."""
+        return (self.kind, self.span, self.hint, self.place, self.persons, self.title)
 
     @property
     def events(self) -> tuple[SourcedEvent, ...]:
@@ -78,6 +85,9 @@ def _title(text: str) -> tuple[frozenset[str], str]:
     """Content words of a title, and the same sorted into one string for rapidfuzz."""
     content = frozenset(w for w in words(text) if w not in STOPWORDS)
     return content, " ".join(sorted(content))
+
+
+_PLACE_WEIGHT = {SAME: W_PLACE, UNKNOWN: 0.0, NEAR: W_PLACE_NEAR, FAR: W_PLACE_DIFFERS}
 
 
 class Verdict(NamedTuple):
@@ -109,18 +119,19 @@ def title_similarity(a: str, b: str) -> float:
     return max(0.0, fuzz.token_set_ratio(a, b) - 50.0) / 50.0
 
 
-def score(a: Unit, b: Unit) -> Verdict | None:
+def score(a: Unit, b: Unit, *, copies: bool = False) -> Verdict | None:
     """Evidence that two events are one; None when they are not.
 
     people (``_people`` x1.5; disjoint lists -1.5), title (``title_similarity``), date
     (overlapping: +1.0 at day precision, +0.6 month, +0.3 year; day-precise and at most
-    ``NEAR_DAYS`` apart: -0.7; further apart: never), place (one within the other: +0.8;
-    different: -1.2), same kind (+0.2). Accepted from 2.2, and only with an anchor: a date
-    or a place both sides share, or else near-identical titles (0.8), the same kind and
-    the same people. Different places need overlapping day-precise dates; near dates
-    need the same place. A call never merges with an in-person event.
+    ``NEAR_DAYS`` apart: -0.7; further apart: never), place (``SAME``: +0.8; a venue
+    against a town: 0; different towns ``NEAR`` each other: -0.3; ``FAR``: -1.2), same
+    kind (+0.2). Accepted from 2.2, and only with an anchor: a date or a place both sides
+    share, or else near-identical titles (0.8), no call against an in-person event, and
+    the same people. Different places need overlapping day-precise dates and shared
+    people; near dates need the same place. A call never merges with an in-person event.
     """
-    if a.source_id == b.source_id or (a.kind == "call") != (b.kind == "call"):
+    if (a.source_id == b.source_id and not copies) or (a.kind == "call") != (b.kind == "call"):
         return None
     date = 0.0
     if a.span is not None and b.span is not None:
@@ -135,7 +146,7 @@ def score(a: Unit, b: Unit) -> Verdict | None:
         return None
     place = 0.0
     if a.place is not None and b.place is not None:
-        place = W_PLACE if locations_compatible(a.place, b.place) else W_PLACE_DIFFERS
+        place = _PLACE_WEIGHT[relate(a.place, b.place)]
     overlap = _people(a, b)
     people = W_PEOPLE * overlap if overlap is not None else 0.0
     same_kind = a.kind == b.kind
@@ -152,7 +163,7 @@ def score(a: Unit, b: Unit) -> Verdict | None:
         return None
     if date <= 0 and place <= 0:
         everyone = overlap == 1.0 or (overlap is None and not a.persons and not b.persons)
-        if title < ANCHORLESS_TITLE or not same_kind or not everyone:
+        if title < ANCHORLESS_TITLE or not everyone:
             return None
     return Verdict(total, place < 0)
 
@@ -181,12 +192,13 @@ def _months(span: Span) -> list[tuple[int, int]]:
     return out
 
 
-def _place_words(place: frozenset[str] | None) -> list[str]:
-    """Words of a place finer than its country, or its countries if that is all it has."""
+def _place_words(place: Place | None) -> list[str]:
+    """Words of a place finer than its country, or its country if that is all it has."""
     if place is None:
         return []
-    fine = sorted(w for w in place if not w.startswith("#"))
-    return fine or sorted(place)
+    key = place.key
+    fine = sorted(w for w in key if not w.startswith("#"))
+    return fine or sorted(key)
 
 
 def _candidates(units: Sequence[Unit]) -> set[tuple[int, int]]:
@@ -269,24 +281,51 @@ def _across(
         out.update((i, j) if i < j else (j, i) for j in near if j != i)
 
 
+def _nodes(units: Sequence[Unit]) -> list[list[int]]:
+    """Units that are copies of one report (equal ``signature``), at most one per source,
+    in index order. A report that would not merge with a copy of itself stays alone."""
+    nodes: list[list[int]] = []
+    by_signature: dict[tuple[object, ...], list[int]] = {}
+    for i, u in enumerate(units):
+        homes = by_signature.setdefault(u.signature(), [])
+        # Units come sorted by source: a node holds this source iff its last unit does.
+        home = next((n for n in homes if units[nodes[n][-1]].source_id != u.source_id), None)
+        if home is None:
+            homes.append(len(nodes))
+            nodes.append([i])
+        else:
+            nodes[home].append(i)
+    return [
+        part
+        for node in nodes
+        for part in (
+            [node] if len(node) == 1 or _self_joins(units[node[0]]) else [[i] for i in node]
+        )
+    ]
+
+
+def _self_joins(u: Unit) -> bool:
+    return score(u, u, copies=True) is not None
+
+
 def cluster(units: Sequence[Unit]) -> list[list[int]]:
     """Group unit indices into events; clusters and members in index order."""
+    nodes = _nodes(units)
+    reps = [units[n[0]] for n in nodes]
     accepted: list[tuple[float, int, int, bool]] = []
-    for i, j in _candidates(units):
-        verdict = score(units[i], units[j])
+    for i, j in _candidates(reps):
+        verdict = score(reps[i], reps[j])
         if verdict is not None:
             accepted.append((-verdict.score, i, j, verdict.places_differ))
     accepted.sort()
-    # Cluster state by root unit, in flat immutable values (cheap for the GC). Accepted
-    # pairs never mix calls with other kinds, so clusters never do either.
-    root = list(range(len(units)))
-    ids: dict[frozenset[str], int] = {}
-    places = [() if u.place is None else (ids.setdefault(u.place, len(ids)),) for u in units]
-    known = list(ids)
-    sources: list[tuple[str, ...]] = [(u.source_id,) for u in units]
+    # Cluster state by root node. Accepted pairs never mix calls with other kinds, so
+    # clusters never do either.
+    root = list(range(len(nodes)))
+    places: list[set[Place]] = [set() if u.place is None else {u.place} for u in reps]
+    sources: list[set[str]] = [{units[i].source_id for i in n} for n in nodes]
     # Latest start and earliest end of the dated members; undated ones constrain nothing.
-    lo = [u.span.lo if u.span else -_FOREVER for u in units]
-    hi = [u.span.hi if u.span else _FOREVER for u in units]
+    lo = [u.span.lo if u.span else -_FOREVER for u in reps]
+    hi = [u.span.hi if u.span else _FOREVER for u in reps]
 
     def find(i: int) -> int:
         while root[i] != i:
@@ -294,25 +333,43 @@ def cluster(units: Sequence[Unit]) -> list[list[int]]:
             i = root[i]
         return i
 
-    def covers(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
-        return (
-            all(any(locations_compatible(known[x], known[y]) for x in a) for y in b) if a else True
-        )
-
-    for _neg, i, j, differ in accepted:
+    def join(i: int, j: int, differ: bool) -> None:
         a, b = find(i), find(j)
-        if a == b or set(sources[a]) & set(sources[b]):
-            continue
+        if a == b or not sources[a].isdisjoint(sources[b]):
+            return
         if max(lo[a], lo[b]) - min(hi[a], hi[b]) > NEAR_DAYS:
-            continue
-        if not differ and not (covers(places[a], places[b]) and covers(places[b], places[a])):
-            continue
-        keep, drop = min(a, b), max(a, b)
+            return
+        if not differ and any(relate(x, y) == FAR for x in places[a] for y in places[b]):
+            return
+        keep, drop = (a, b) if len(sources[a]) >= len(sources[b]) else (b, a)
         root[drop] = keep
-        sources[keep] += sources[drop]
-        places[keep] = tuple(sorted({*places[keep], *places[drop]}))
+        sources[keep] |= sources[drop]
+        places[keep] |= places[drop]
         lo[keep], hi[keep] = max(lo[a], lo[b]), min(hi[a], hi[b])
+        sources[drop], places[drop] = set(), set()
+
+    # Dated reports cluster first. An undated report then joins the dated event it fits
+    # when all the dated events it fits are one; undated reports that fit none, or more
+    # than one, cluster only among themselves (``attach`` may place them later).
+    mixed: dict[int, list[tuple[int, bool]]] = defaultdict(list)
+    undated: list[tuple[int, int, bool]] = []
+    for _neg, i, j, differ in accepted:
+        if reps[i].span is not None and reps[j].span is not None:
+            join(i, j, differ)
+        elif reps[i].span is not None:
+            mixed[j].append((i, differ))
+        elif reps[j].span is not None:
+            mixed[i].append((j, differ))
+        else:
+            undated.append((i, j, differ))
+    for n, fits in sorted(mixed.items()):
+        if len({find(d) for d, _ in fits}) == 1:
+            for d, differ in fits:
+                join(n, d, differ)
+    for i, j, differ in undated:
+        if lo[find(i)] == lo[find(j)] == -_FOREVER:
+            join(i, j, differ)
     groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(units)):
-        groups[find(i)].append(i)
-    return sorted(groups.values())
+    for n, node in enumerate(nodes):
+        groups[find(n)].extend(node)
+    return sorted(sorted(g) for g in groups.values())

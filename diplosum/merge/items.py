@@ -33,7 +33,44 @@ _EXPAND = {
 }
 _PREFIXES = word_set("de anti counter non co re pre post")
 
+# Words that say how firm or how negative an outcome is, not what it is about.
+_NEGATION = word_set(
+    "no not never nor neither without failed fail fails denied denies deny rejected "
+    "refused unable dismissed didnt didn doesnt wasnt werent isnt wont cannot cant"
+)
+_STANCE = word_set(
+    "agree agreed agrees agreement agreements reach reached reaches deal consensus "
+    "sides side two both parties they will would could may might expected expect "
+    "expects plan plans planned pledged pledge pledges committed commit commits "
+    "decided decide announced announce announces intend intended hold held was were "
+    "is are be been has have had did do does made make any further there also "
+    "yet progress breakthrough talk talks meeting produce produced result resulted"
+)
+
 T = TypeVar("T")
+
+
+@lru_cache(maxsize=65536)
+def outcome_words(text: str) -> tuple[bool, str]:
+    """Whether an outcome is denied ("no agreement on flights was reached"), and its
+    subject: content words without negation or stance ("flight")."""
+    raw = [w.replace("'", "") for w in words(text.replace("n't", " not"))]
+    denied = any(w in _NEGATION for w in raw)
+    subject = [w for w in topic_words(" ".join(raw)).split() if w not in _NEGATION]
+    kept = [w for w in subject if singular(w) not in _STANCE and w not in _STANCE]
+    return denied, " ".join(kept or subject)
+
+
+def same_subject(a: str, b: str) -> bool:
+    """Two outcome subjects about one thing: one within the other, two or more words and
+    half the shorter shared, or near-equal."""
+    left, right = set(a.split()), set(b.split())
+    if not left & right:
+        return False
+    shared = len(left & right)
+    if left <= right or right <= left or (shared >= 2 and 2 * shared >= min(len(left), len(right))):
+        return True
+    return fuzz.token_set_ratio(a, b) >= OUTCOME_SAME
 
 
 @lru_cache(maxsize=65536)

@@ -1,7 +1,11 @@
 """Person names as written: strip titles, fold, and compare spellings.
 
 "Secretary of State Antony Blinken" -> tokens ("antony", "blinken"), title hint
-"Secretary of State". A name of one word, or an initial and a surname, is *partial*.
+"Secretary of State". Compound titles and agency prefixes go too ("Deputy Prime
+Minister and Foreign Minister X", "CIA Director X", "EU foreign policy chief X"). Names in
+any script compare transliterated (``text.fold``; Chinese characters one syllable a
+word). A
+name of one word, or an initial and a surname, is *partial*.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from nicknames import NickNamer
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
@@ -26,25 +31,23 @@ _TITLE_WORDS = word_set("""
     house speaker white department party communist general-secretary secretary-general
     us usa american america china chinese korean south north japanese russian indian
     british french german ukrainian taiwanese israeli iranian treasury commerce
+    and of for majority minority leader whip affairs trade intelligence central agency
+    cia fbi nsa dni un eu nato imf wto who policy high commissioner pope emir sheikh
+    european union commission united nations ministry external interior finance
+    economy economic council senate parliament parliamentary congressional head
+    managing executive director-general dg cabinet coordinator strategic communications
+    norwegian polish italian spanish dutch turkish saudi egyptian qatari swiss
     """)
 _HONORIFICS = word_set("mr mrs ms miss dr prof sir dame lord lady hon honorable the a")
 GIVEN_SAME = 85
-# Short forms that are not prefixes of the full name.
-_NICKNAMES = {
-    "joe": "joseph",
-    "bill": "william",
-    "bob": "robert",
-    "mike": "michael",
-    "jim": "james",
-    "tony": "anthony",
-    "dick": "richard",
-    "jack": "john",
-    "liz": "elizabeth",
-    "kate": "katherine",
-    "peggy": "margaret",
-    "ted": "edward",
-    "chuck": "charles",
-}
+# Two spellings of one name across transliterations ("Sergei"/"Sergey") must share their
+# consonant skeleton and be at least this similar.
+GIVEN_VARIANT = 70
+_VOWELS = re.compile(r"(?<!^)[aeiouy]+")
+_REPEATS = re.compile(r"(.)\1+")
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = re.compile(f"([{_HAN}])")
+_CJK_GAP = re.compile(f"([{_HAN}]) (?=[{_HAN}])")
 _SUFFIXES = word_set("jr sr ii iii iv")
 _PARENS = re.compile(r"\([^)]*\)")
 _JOINERS = re.compile(r"[-\u2010\u2011\u2012\u2013]")
@@ -77,7 +80,8 @@ def _fold_word(word: str) -> str:
 @lru_cache(maxsize=65536)
 def parse_name(raw: str) -> Name:
     """Parse a participant's name as written."""
-    text = squash(_PARENS.sub(" ", raw).replace(",", " "))
+    # Chinese characters: one syllable a word, so "王毅" compares as "wang yi".
+    text = squash(_CJK.sub(r" \1 ", _PARENS.sub(" ", raw).replace(",", " ")))
     pairs = [(w, _fold_word(w)) for w in text.split()]
     pairs = [(w, f) for w, f in pairs if f]
     if not pairs:
@@ -92,7 +96,7 @@ def parse_name(raw: str) -> Name:
     kept = pairs[cut:end]
     return Name(
         raw=squash(raw),
-        display=" ".join(w for w, _ in kept),
+        display=_CJK_GAP.sub(r"\1", " ".join(w for w, _ in kept)),
         tokens=tuple(f for _, f in kept),
         title=" ".join(title_words) or None,
     )
@@ -113,16 +117,36 @@ def surname_equal(a: str, b: str) -> bool:
 
 
 def given_equal(a: str, b: str) -> bool:
-    """Given names: equal, a short form ("Joe"/"Joseph", "Dan"/"Daniel", but not
-    "Joseph"/"Josephine"), or a close variant ("Antony"/"Anthony")."""
+    """Given names: equal, a nickname either way (the ``nicknames`` package: "Bill"/
+    "William"), a short form ("Dan"/"Daniel", but not "Joseph"/"Josephine"), a close
+    variant ("Antony"/"Anthony") or a transliteration variant ("Sergei"/"Sergey",
+    "Mohammed"/"Muhammad")."""
     if a == b:
         return True
-    if _NICKNAMES.get(a) == b or _NICKNAMES.get(b) == a:
+    if b in _nicknames(a) or a in _nicknames(b):
         return True
     short, long = sorted((a, b), key=len)
     if 3 <= len(short) <= 5 and len(long) >= len(short) + 2 and long.startswith(short):
         return True
-    return fuzz.ratio(a, b) >= GIVEN_SAME
+    ratio = fuzz.ratio(a, b)
+    return ratio >= GIVEN_SAME or (ratio >= GIVEN_VARIANT and _skeleton(a) == _skeleton(b))
+
+
+@lru_cache(maxsize=1)
+def _namer() -> NickNamer:
+    return NickNamer()
+
+
+@lru_cache(maxsize=16384)
+def _nicknames(name: str) -> frozenset[str]:
+    """Nicknames of a given name and the names it is a nickname of (``nicknames``)."""
+    namer = _namer()
+    return frozenset(namer.nicknames_of(name) | namer.canonicals_of(name))
+
+
+def _skeleton(name: str) -> str:
+    """Consonants after the first letter, doubled letters once: "mohammed" -> "mhmd"."""
+    return _REPEATS.sub(r"\1", _VOWELS.sub("", name))
 
 
 def full_names_match(a: tuple[str, ...], b: tuple[str, ...]) -> bool:

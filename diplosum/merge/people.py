@@ -55,9 +55,20 @@ def make_mention(
     role: str | None,
     affiliation: str | None,
     attribution: Attribution,
+    full_name: str | None = None,
+    office: str | None = None,
 ) -> Mention:
+    """The model's ``full_name`` and ``office``, when given, are preferred to the name
+    and role as written; the name as written is still kept as an alias."""
     parsed = parse_name(name)
+    if full_name and full_name.strip():
+        full = parse_name(full_name)
+        if full.tokens and (full.full or not parsed.full):
+            parsed = Name(
+                raw=parsed.raw, display=full.display, tokens=full.tokens, title=parsed.title
+            )
     # "Secretary of State Blinken" with no role: the title is the role.
+    role = office if office and office.strip() else role
     norm_role = normalise_role(role) or normalise_role(parsed.title)
     norm_affiliation = normalise_affiliation(affiliation)
     country = norm_affiliation.country if norm_affiliation is not None else None

@@ -1,7 +1,17 @@
-"""Countries, affiliations and locations: normalised so spellings compare equal.
+"""Countries, affiliations and event places: normalised so spellings compare equal.
 
-The tables are small on purpose: they cover the names diplomatic news uses most.
-Anything not in them still works, compared by its folded words.
+A ``Place`` is a country, a region (US state or other first-level division), a city
+or town from the gazetteer (with its coordinates), and whatever other words were
+given (a venue: "Sunnylands estate", "Great Hall of the People"). Two places relate as
+
+- ``SAME``: one contains the other ("China" / "Beijing, China"; "California" /
+  "Rancho Mirage, Calif."), the same city, or venues sharing a distinctive word;
+- ``UNKNOWN``: nothing to compare, a venue against a town ("Sunnylands" / "Rancho
+  Mirage"): no evidence either way;
+- ``NEAR``: different towns close together (within ``NEAR_KM``, or in one region when a
+  town has no coordinates): "near Palm Springs" / "Rancho Mirage". One event can be
+  named so by two sources, and the brief shows a ``location`` conflict;
+- ``FAR``: different countries, regions, or towns further apart.
 """
 
 from __future__ import annotations
@@ -9,106 +19,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from diplosum.merge.gazetteer import City, country_named, distance_km, gazetteer, is_capital
 from diplosum.merge.text import word_set, words
 
-_COUNTRIES: dict[str, str] = {
-    "United States": "us|usa|united states|united states of america|america|american|"
-    "americans|washington|white house|state department|department of state|pentagon|"
-    "us government|us administration|biden administration|trump administration",
-    "China": "china|chinese|prc|peoples republic of china|beijing|ccp|cpc|"
-    "chinese communist party|communist party of china|chinese government",
-    "South Korea": "south korea|south korean|republic of korea|rok|korea|seoul",
-    "North Korea": "north korea|north korean|dprk|pyongyang",
-    "Japan": "japan|japanese|tokyo",
-    "Taiwan": "taiwan|taiwanese|republic of china|taipei",
-    "Russia": "russia|russian|russian federation|kremlin|moscow",
-    "Ukraine": "ukraine|ukrainian|kyiv",
-    "United Kingdom": "united kingdom|uk|britain|great britain|british|london",
-    "France": "france|french|paris",
-    "Germany": "germany|german|berlin",
-    "India": "india|indian|new delhi",
-    "Australia": "australia|australian|canberra",
-    "Canada": "canada|canadian|ottawa",
-    "Thailand": "thailand|thai",
-    "Laos": "laos|lao|lao pdr",
-    "Vietnam": "vietnam|viet nam|vietnamese",
-    "Philippines": "philippines|philippine|filipino|manila",
-    "Indonesia": "indonesia|indonesian|jakarta",
-    "Singapore": "singapore|singaporean",
-    "Myanmar": "myanmar|burma",
-    "Iran": "iran|iranian|tehran",
-    "Israel": "israel|israeli",
-    "Saudi Arabia": "saudi arabia|saudi",
-    "Turkey": "turkey|turkiye|turkish|ankara",
-    "Pakistan": "pakistan|pakistani|islamabad",
-    "Mexico": "mexico|mexican",
-    "Brazil": "brazil|brazilian",
-    "European Union": "european union|eu|brussels",
-    "United Nations": "united nations|un",
-}
-
-_CITIES: dict[str, str] = {
-    "beijing": "China",
-    "shanghai": "China",
-    "hong kong": "China",
-    "bangkok": "Thailand",
-    "vientiane": "Laos",
-    "hanoi": "Vietnam",
-    "osaka": "Japan",
-    "hiroshima": "Japan",
-    "busan": "South Korea",
-    "bali": "Indonesia",
-    "geneva": "Switzerland",
-    "davos": "Switzerland",
-    "rome": "Italy",
-    "madrid": "Spain",
-    "istanbul": "Turkey",
-    "riyadh": "Saudi Arabia",
-    "jeddah": "Saudi Arabia",
-    "doha": "Qatar",
-    "cairo": "Egypt",
-    "jerusalem": "Israel",
-    "tel aviv": "Israel",
-    "delhi": "India",
-    "sydney": "Australia",
-    "anchorage": "United States",
-    "woodside": "United States",
-    "san francisco": "United States",
-    "new york": "United States",
-    "honolulu": "United States",
-    "camp david": "United States",
-}
-
-_US_STATES = (
-    "alabama|alaska|arizona|ariz|arkansas|california|calif|colorado|colo|connecticut|conn|"
-    "delaware|florida|fla|georgia|hawaii|idaho|illinois|indiana|iowa|kansas|kentucky|"
-    "louisiana|maine|maryland|massachusetts|mass|michigan|mich|minnesota|minn|mississippi|"
-    "missouri|montana|nebraska|nevada|new hampshire|new jersey|new mexico|north carolina|"
-    "north dakota|ohio|oklahoma|okla|oregon|pennsylvania|rhode island|south carolina|"
-    "south dakota|tennessee|tenn|texas|utah|vermont|virginia|west virginia|wisconsin|wis|"
-    "wyoming|dc|district of columbia"
-)
-_STATE_FULL = {"ariz": "arizona", "calif": "california", "colo": "colorado", "conn": "connecticut"}
-_STATE_FULL |= {"fla": "florida", "mass": "massachusetts", "mich": "michigan", "minn": "minnesota"}
-_STATE_FULL |= {"okla": "oklahoma", "tenn": "tennessee", "wis": "wisconsin"}
+SAME, UNKNOWN, NEAR, FAR = 1, 0, -1, -2
+NEAR_KM = 60.0
 
 # Words that say where nothing is: a call or a video meeting has no place.
 _NOWHERE = word_set("virtual online video videoconference phone telephone remote remotely")
-_LOCATION_STOP = word_set("a and the of in at on near city province state county")
-
-
-def _alias_table() -> dict[tuple[str, ...], str]:
-    table: dict[tuple[str, ...], str] = {}
-    for country, aliases in _COUNTRIES.items():
-        for alias in aliases.split("|"):
-            table[tuple(alias.split())] = country
-    return table
-
-
-_ALIASES = _alias_table()
-_CITY_KEYS = {tuple(name.split()): country for name, country in _CITIES.items()}
-_STATE_KEYS = {tuple(name.split()) for name in _US_STATES.split("|")}
-_MAX_PHRASE = 5
+_LOCATION_STOP = word_set(
+    "a and the of in at on near outside nearby close to city province state county town area region"
+)
+# Venue words too common to say two venues are one.
+_GENERIC = word_set(
+    "estate hotel palace hall house building center centre resort ranch airport base "
+    "office headquarters residence compound summit meeting talks sidelines venue complex "
+    "guesthouse guest room conference convention international national capital"
+)
 
 
 @dataclass(frozen=True)
@@ -120,11 +47,14 @@ class Affiliation:
     display: str
 
 
+def _country(toks: tuple[str, ...]) -> str | None:
+    return country_named(toks) or is_capital(toks)
+
+
 @lru_cache(maxsize=8192)
 def country_of(text: str) -> str | None:
     """The canonical country a whole phrase names ("U.S." -> "United States"), else None."""
-    toks = tuple(w for w in words(text) if w != "the")
-    return _ALIASES.get(toks)
+    return _country(tuple(w for w in words(text) if w != "the"))
 
 
 @lru_cache(maxsize=8192)
@@ -133,8 +63,8 @@ def leading_country(text: str) -> tuple[str | None, list[str]]:
     toks = words(text)
     if toks and toks[0] == "the":
         toks = toks[1:]
-    for size in range(min(_MAX_PHRASE, len(toks)), 0, -1):
-        country = _ALIASES.get(tuple(toks[:size]))
+    for size in range(min(gazetteer().longest, len(toks)), 0, -1):
+        country = _country(tuple(toks[:size]))
         if country is not None:
             return country, toks[size:]
     return None, toks
@@ -161,76 +91,169 @@ def countries_compatible(a: str | None, b: str | None) -> bool:
     return a is None or b is None or a == b
 
 
-# Capitals are country aliases (for affiliations) but also places of their own.
-_CAPITALS = {
-    "washington": "United States",
-    "beijing": "China",
-    "seoul": "South Korea",
-    "pyongyang": "North Korea",
-    "tokyo": "Japan",
-    "taipei": "Taiwan",
-    "moscow": "Russia",
-    "kyiv": "Ukraine",
-    "london": "United Kingdom",
-    "paris": "France",
-    "berlin": "Germany",
-    "canberra": "Australia",
-    "ottawa": "Canada",
-    "manila": "Philippines",
-    "jakarta": "Indonesia",
-    "tehran": "Iran",
-    "ankara": "Turkey",
-    "islamabad": "Pakistan",
-    "brussels": "European Union",
-}
+@dataclass(frozen=True, slots=True)
+class Place:
+    country: str | None
+    region: str | None
+    city: City | None
+    words: frozenset[str]
+    # The region and country came from the city's entry, not from the text.
+    inferred: bool = False
+
+    @property
+    def key(self) -> frozenset[str]:
+        """Tokens for blocking: city, region and venue words, and ``#`` + the country."""
+        out = set(self.words)
+        if self.city is not None:
+            out.add(self.city.name)
+        if self.region is not None:
+            out.add(self.region)
+        if self.country is not None:
+            out.add("#" + self.country)
+        return frozenset(out)
+
+    def specificity(self) -> int:
+        """How much the place says: venue, town, region, country."""
+        return (
+            2 * bool(self.words)
+            + 4 * (self.city is not None)
+            + (self.region is not None)
+            + (self.country is not None)
+        )
 
 
-def _place_tokens(phrase: tuple[str, ...]) -> tuple[str, ...] | None:
-    """The key tokens one phrase contributes, or None when it is not a known name."""
-    if len(phrase) == 1 and phrase[0] in _CAPITALS:
-        return (phrase[0], "#" + _CAPITALS[phrase[0]])
-    country = _ALIASES.get(phrase)
-    if country is not None:
-        return ("#" + country,)
-    if phrase in _CITY_KEYS:
-        return (" ".join(phrase), "#" + _CITY_KEYS[phrase])
-    if phrase in _STATE_KEYS:
-        return (_STATE_FULL.get(phrase[0], " ".join(phrase)), "#United States")
+def _pick_city(key: tuple[str, ...], country: str | None, region: str | None) -> City | None:
+    """The most populous city of that name in the country and region named, if any."""
+    for city in gazetteer().cities.get(key, ()):
+        if (country is None or city.country == country) and (
+            region is None or city.region == region
+        ):
+            return city
     return None
 
 
-@lru_cache(maxsize=16384)
-def location_key(raw: str | None) -> frozenset[str] | None:
-    """Words of a place, countries canonical, with the country of known cities added.
-
-    "Beijing" and "Beijing, China" get the same key; "Woodside, Calif." contains the key
-    of "California". ``None`` when the text names no place ("virtual").
-    """
-    if raw is None:
-        return None
-    toks = [w for w in words(raw) if w not in _LOCATION_STOP]
-    out: set[str] = set()
+def _parse(toks: list[str]) -> tuple[str | None, str | None, list[tuple[str, ...]], list[str]]:
+    """Country, region, city phrases and other words of a place's words."""
+    g = gazetteer()
+    country: str | None = None
+    region: str | None = None
+    cities: list[tuple[str, ...]] = []
+    rest: list[str] = []
     i = 0
     while i < len(toks):
-        for size in range(min(_MAX_PHRASE, len(toks) - i), 0, -1):
-            found = _place_tokens(tuple(toks[i : i + size]))
-            if found is not None:
-                out.update(found)
-                break
+        for size in range(min(g.longest, len(toks) - i), 0, -1):
+            phrase = tuple(toks[i : i + size])
+            capital_of = is_capital(phrase)
+            named = country_named(phrase)
+            if capital_of is not None:
+                cities.append(phrase)
+            elif named is not None:
+                country = country or named
+            elif phrase in g.states:
+                region = region or g.states[phrase]
+            elif phrase in g.cities:
+                cities.append(phrase)
+            else:
+                continue
+            break
         else:
             size = 1
             if toks[i] not in _NOWHERE:
-                out.add(toks[i])
+                rest.append(toks[i])
         i += size
-    return frozenset(out) if out else None
+    return country, region, cities, rest
 
 
-def locations_compatible(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Compatible when one place contains the other: "China" and "Beijing, China"."""
-    return a <= b or b <= a
+def _place(
+    country: str | None, region: str | None, cities: list[tuple[str, ...]], rest: list[str]
+) -> Place | None:
+    city = None
+    for phrase in cities:
+        found = _pick_city(phrase, country, region) if city is None else None
+        if found is None:
+            rest.extend(phrase)
+        else:
+            city = found
+    # A region taken from a town whose name recurs in its country ("Woodside": New
+    # York's or California's?) says nothing.
+    inferred = (
+        city is not None
+        and region is None
+        and gazetteer().capitals.get(city.country) != city.name
+        and sum(c.country == city.country for c in gazetteer().cities[tuple(city.name.split())]) > 1
+    )
+    if city is not None:
+        country = country or city.country
+        region = region or city.region
+    venue = frozenset(rest)
+    if country is None and region is None and city is None and not venue:
+        return None
+    if region is not None and country is None and region.startswith("US-"):
+        country = "United States"
+    return Place(country, region, city, venue, inferred)
 
 
-def location_specificity(raw: str) -> tuple[int, int]:
-    """How specific a place string is: more key words first, then more characters."""
-    key = location_key(raw)
-    return (len(key) if key else 0, len(raw.strip()))
+def _toks(text: str | None) -> list[str]:
+    return [w for w in words(text or "") if w not in _LOCATION_STOP]
+
+
+@lru_cache(maxsize=65536)
+def parse_place(
+    location: str | None,
+    venue: str | None = None,
+    city: str | None = None,
+    region: str | None = None,
+    country: str | None = None,
+) -> Place | None:
+    """An event's place: from the model's venue/city/region/country when it gives any,
+    else parsed from the location string. None when it names no place ("virtual")."""
+    if not any((venue, city, region, country)):
+        return _place(*_parse(_toks(location)))
+    c_country, _r, _c, c_rest = _parse(_toks(country))
+    r_country, r_region, _c, r_rest = _parse(_toks(region))
+    named_country = c_country or r_country
+    if named_country is None and c_rest:
+        named_country = " ".join(c_rest)
+    named_region = r_region
+    if named_region is None and r_rest:
+        named_region = (named_country or "") + "-" + " ".join(r_rest)
+    city_toks = _toks(city)
+    cities = [tuple(city_toks)] if tuple(city_toks) in gazetteer().cities else []
+    rest = [w for w in _toks(venue) if w not in _NOWHERE]
+    if city_toks and not cities:
+        rest += city_toks
+    return _place(named_country, named_region, cities, rest)
+
+
+def _distinct(words_: frozenset[str]) -> frozenset[str]:
+    return words_ - _GENERIC
+
+
+@lru_cache(maxsize=65536)
+def relate(a: Place, b: Place) -> int:
+    """``SAME``, ``UNKNOWN``, ``NEAR`` or ``FAR``: see the module docstring."""
+    if a.country and b.country and a.country != b.country:
+        return FAR
+    if a.city is not None and b.city is not None and a.city != b.city:
+        if a.city.name == b.city.name and (a.inferred or b.inferred):
+            return SAME
+        km = distance_km(a.city, b.city)
+        if km is not None:
+            return NEAR if km <= NEAR_KM else FAR
+        return NEAR if a.region == b.region else FAR
+    if a.region and b.region and a.region != b.region and not (a.inferred or b.inferred):
+        return FAR
+    shared = _distinct(a.words) & _distinct(b.words)
+    if (a.city is not None and a.city == b.city) or shared:
+        return SAME
+    geo_a = a.country or a.region or a.city
+    geo_b = b.country or b.region or b.city
+    if geo_a and geo_b:
+        # Neither names a town the other contradicts: one contains the other.
+        return SAME
+    return UNKNOWN
+
+
+def agree(a: Place, b: Place) -> bool:
+    """Places that can name one event without a conflict."""
+    return relate(a, b) >= UNKNOWN

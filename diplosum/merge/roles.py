@@ -1,4 +1,5 @@
-"""Roles: normalised so "US national security adviser" == "National Security Advisor".
+"""Roles: normalised so "US national security adviser" == "National Security Advisor",
+and one office in other words compares equal ("top diplomat", "Foreign Secretary").
 
 A role's leading country ("US", "China's", "White House") is split off as evidence
 of affiliation. Only roles one person holds at a time (``single``) can conflict.
@@ -66,6 +67,21 @@ _SYNONYMS = {
     "top foreign affairs official": "top diplomat",
     "chief executive": "president",
 }
+# One office, described in different words: compared as the first of each line.
+_SAME_OFFICE = {
+    alias: names.split("|")[0]
+    for names in (
+        "foreign minister|foreign secretary|top diplomat|chief diplomat|secretary of state|"
+        "external affairs minister|top foreign affairs official",
+        "trade representative|trade envoy|top trade negotiator|chief trade negotiator",
+        "defense minister|defense secretary|secretary of defense|defense chief|pentagon chief",
+        "national security advisor|security advisor",
+        "finance minister|treasury secretary|secretary of treasury|chancellor of exchequer",
+        "president|head of state",
+        "prime minister|premier|head of government",
+    )
+    for alias in names.split("|")
+}
 _SECRETARY_OF = word_set("state defense treasury commerce energy homeland agriculture")
 _MINISTER_OF = re.compile(r"^minister (of|for) (.+?)( affairs)?$")
 _SMALL = word_set("of the for to and on in at")
@@ -80,6 +96,8 @@ class Role:
     single: bool
     display: str
     words: frozenset[str]
+    # The office, whatever the wording: "top diplomat" -> "foreign minister".
+    office: str = ""
 
 
 def _canonical(toks: list[str]) -> str:
@@ -127,9 +145,11 @@ def normalise_role(raw: str | None) -> Role | None:
         single=not temporal and _is_sole(key),
         display=title_case(key),
         words=frozenset(w for w in key.split() if w not in _SMALL),
+        office=_SAME_OFFICE.get(key, key),
     )
 
 
 def roles_compatible(a: Role, b: Role) -> bool:
-    """Could one person be described by both? Equal, or one role's words contain the other's."""
-    return a.key == b.key or a.words <= b.words or b.words <= a.words
+    """Could one person be described by both? The same office, or one role's words
+    contain the other's."""
+    return a.office == b.office or a.words <= b.words or b.words <= a.words

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
+
+from anyascii import anyascii
 
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
 _APOSTROPHE = re.compile(r"['\u2019`\u00b4.]")
@@ -22,10 +23,11 @@ STOPWORDS = word_set("a an and as at between by for from in into its of on or th
 
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
-    """Lower-case, strip accents, drop possessive 's and apostrophes/dots ("U.S." -> "us")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    bare = _POSSESSIVE.sub("", bare.casefold())
+    """Transliterate to ASCII ("Støre" -> "Store", "Лавров" -> "Lavrov"), lower-case, drop
+    possessive 's and apostrophes/dots ("U.S." -> "us")."""
+    if not text.isascii():
+        text = anyascii(_POSSESSIVE.sub("", text))
+    bare = _POSSESSIVE.sub("", text.casefold())
     return _APOSTROPHE.sub("", bare)
 
 

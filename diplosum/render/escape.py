@@ -21,8 +21,10 @@ from diplosum.safetext import has_unsafe, one_line
 # Backslash-escaping any ASCII punctuation is valid CommonMark; these are the ones that
 # can start markup inline: emphasis, code, links/images, raw HTML, entities, tables,
 # strikethrough, e-mail autolinks (@), closing heading marks (#). Values never start a
-# line (a prefix always comes first), so list and setext markers need no escape.
-_MARKUP = re.compile(r"([\\`*_\[\]<>#|!~&@])")
+# line (a prefix always comes first), so list and setext markers need no escape. An
+# underscore between letters or digits cannot start or end emphasis, so "max_articles"
+# and file names stay readable.
+_MARKUP = re.compile(r"([\\`*\[\]<>#|!~&@]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 _SCHEME = re.compile(
     r"(?i)\b(https?|ftp|file|javascript|vbscript|data|mailto|xmpp|tel|irc|ws|wss)(\s*):"
 )
@@ -66,3 +68,11 @@ def safe_url(url: str | None) -> str | None:
     # Parentheses, angle brackets, quotes, backslashes and backticks would end a link
     # destination or an attribute; everything else URLs legitimately use is kept.
     return quote(url, safe=":/?#[]@!$&'*,;=%~+-._")
+
+
+_RELATIVE_LINK = re.compile(r"^\d{4}-\d{2}-\d{2}\.(?:html|md)(?:#[a-z0-9-]+)?$")
+
+
+def safe_relative_link(link: str) -> str | None:
+    """A link to another digest of the same folder (``2026-11-30.html#ev-...``), or None."""
+    return link if _RELATIVE_LINK.match(link) else None

@@ -18,7 +18,8 @@ import jinja2
 from markupsafe import Markup
 
 from diplosum.contracts.brief import Attribution, Brief, BriefEvent
-from diplosum.render.escape import safe_url, slug
+from diplosum.ids import UniqueNames
+from diplosum.render.escape import safe_relative_link, safe_url, slug
 from diplosum.render.labels import source_labels
 from diplosum.render.markdown import format_when
 from diplosum.render.timeline import Item, Layout, layout
@@ -54,19 +55,6 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["num"] = lambda x: f"{x:.1f}".removesuffix(".0")
     return env
-
-
-class _Ids:
-    def __init__(self) -> None:
-        self.used: set[str] = set()
-
-    def make(self, base: str) -> str:
-        candidate, n = base, 1
-        while candidate in self.used:
-            n += 1
-            candidate = f"{base}-{n}"
-        self.used.add(candidate)
-        return candidate
 
 
 @dataclass(frozen=True)
@@ -159,7 +147,7 @@ def _when(event: BriefEvent) -> str:
 
 
 def build_context(brief: Brief) -> tuple[Context, list[EventView]]:
-    ids = _Ids()
+    ids = UniqueNames()
     for fixed in ("top", "attention", "timeline", "events", "conflicts", "sources"):
         ids.make(fixed)
     for fixed in ("failures", "notes", "timeline-title", "timeline-desc"):
@@ -210,6 +198,11 @@ def render_html(brief: Brief) -> str:
     for f in brief.failures:
         failure_ids.append(None if f.source_id in listed else ctx.anchor(f.source_id))
         listed.add(f.source_id)
+    anchors = {v.event.id: (v.anchor, v.event.title) for v in views}
+    follow_ups = [
+        (*anchors.get(f.event_id, (None, f.event_id)), safe_relative_link(f.link), f)
+        for f in brief.follow_ups
+    ]
     u = brief.usage
     cost = "cost unknown" if u.cost_usd is None else f"~${u.cost_usd:.2f}"
     template = _environment().get_template("brief.html.j2")
@@ -220,6 +213,7 @@ def render_html(brief: Brief) -> str:
         timeline=timeline_layout(views),
         silent=silent,
         failure_ids=failure_ids,
+        follow_ups=follow_ups,
         unverified=sum(v.unverified for v in views),
         cost=cost,
         icons=OUTCOME_ICONS,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from diplosum.contracts.brief import Attribution, Brief, BriefEvent, Conflict
-from diplosum.render.escape import md_cell, md_text, safe_url, slug
+from diplosum.render.escape import md_cell, md_text, safe_relative_link, safe_url, slug
 from diplosum.render.labels import source_labels
 
 _OUTCOME_ICONS = {"agreed": "✅", "announced": "📣", "expected": "🗓", "speculated": "🔮"}
@@ -64,13 +64,16 @@ def render_markdown(brief: Brief) -> str:
     out: list[str] = []
     out += _header(brief)
     out += _attention(brief, markers)
+    out += _follow_ups(brief)
     out += _timeline(brief, markers)
+    copy_of = {s.id: s.copy_of for s in brief.sources if s.copy_of}
     for event in brief.events:
-        out += _event(event, len(brief.sources), markers)
+        out += _event(event, len(brief.sources), markers, copy_of)
     out += _conflicts(brief.conflicts, markers)
     out += _sources(brief, markers)
     out += _failures(brief, markers)
     out += _notes(brief, markers)
+    out += _deferred(brief)
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -140,7 +143,12 @@ def _timeline(brief: Brief, markers: _Markers) -> list[str]:
     return [*lines, ""]
 
 
-def _event(event: BriefEvent, total_sources: int, markers: _Markers) -> list[str]:
+def _event(
+    event: BriefEvent, total_sources: int, markers: _Markers, copy_of: dict[str, str]
+) -> list[str]:
+    reporting = len(event.source_ids)
+    # syndicated copies of one story corroborate nothing: count their originals once
+    independent = len({copy_of.get(sid, sid) for sid in event.source_ids})
     meta = " · ".join(
         part
         for part in (
@@ -149,8 +157,9 @@ def _event(event: BriefEvent, total_sources: int, markers: _Markers) -> list[str
             event.prominence,
             _when(event.start_date, event.end_date),
             md_text(event.location or ""),
-            f"reported by {len(event.source_ids)} of {total_sources} sources "
-            f"{markers(event.attributions)}",
+            f"reported by {reporting} of {total_sources} sources"
+            + (f" ({independent} independent) " if independent != reporting else " ")
+            + markers(event.attributions),
         )
         if part
     )
@@ -242,4 +251,30 @@ def _notes(brief: Brief, markers: _Markers) -> list[str]:
     lines = ["## Notes", "", "Values dropped or changed before the merge, by source:", ""]
     for n in brief.notes:
         lines.append(f"- [{markers.label(n.source_id)}] {md_text(n.field)}: {md_text(n.problem)}")
+    return [*lines, ""]
+
+
+def _follow_ups(brief: Brief) -> list[str]:
+    """Digest only: events an earlier digest covered, linked to it."""
+    if not brief.follow_ups:
+        return []
+    titles = {e.id: e.title for e in brief.events}
+    lines = ["## Follow-ups", "", "Events an earlier digest already covered:", ""]
+    for f in brief.follow_ups:
+        link = safe_relative_link(f.link)
+        earlier = f"[{md_text(f.earlier_title)}]({link})" if link else md_text(f.earlier_title)
+        lines.append(
+            f"- [{md_text(titles.get(f.event_id, f.event_id))}](#{slug(f.event_id)}): "
+            f"follows {earlier} of {md_text(f.earlier_day)}"
+        )
+    return [*lines, ""]
+
+
+def _deferred(brief: Brief) -> list[str]:
+    """Digest only: inputs left for the next run, so that nothing is lost unseen."""
+    if not brief.deferred:
+        return []
+    lines = ["## Deferred to the next run", ""]
+    for d in brief.deferred:
+        lines.append(f"- {md_text(d.source_id)} ({md_text(d.where)}): {md_text(d.reason)}")
     return [*lines, ""]

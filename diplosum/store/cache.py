@@ -3,6 +3,11 @@
 Safe with several processes at once (WAL journal, busy timeout, one short
 transaction per write). A file that SQLite cannot read is moved aside to
 ``<name>.corrupt-<timestamp>`` with a warning, and a fresh cache is started.
+
+The file's schema version is SQLite's ``user_version``. Opening a cache applies
+the ``MIGRATIONS`` it has not had yet, in order, each in one exclusive
+transaction (so two processes opening an old cache at once migrate it once). A
+cache from a newer diplosum (a higher version) is refused with a ``CacheError``.
 """
 
 from __future__ import annotations
@@ -31,17 +36,27 @@ from diplosum.llm.base import (
 CACHE_ENV = "DIPLOSUM_CACHE"
 log = logging.getLogger("diplosum.cache")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS responses (
-    fingerprint TEXT PRIMARY KEY,
-    article_id TEXT NOT NULL,
-    model TEXT NOT NULL,
-    content TEXT NOT NULL,
-    prompt_tokens INTEGER NOT NULL DEFAULT 0,
-    completion_tokens INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL
+#: Schema migrations: ``MIGRATIONS[n]`` takes a cache from version n to n + 1.
+#: Version 0 is a new file or a cache made before versions were kept (which has the
+#: version 1 table already, hence IF NOT EXISTS). Only ever append here.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE IF NOT EXISTS responses (
+            fingerprint TEXT PRIMARY KEY,
+            article_id TEXT NOT NULL,
+            model TEXT NOT NULL,
+            content TEXT NOT NULL,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        )""",
+    ),
+    (
+        "ALTER TABLE responses ADD COLUMN cached_prompt_tokens INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE responses ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0",
+    ),
 )
-"""
+SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def default_cache_path() -> Path:
@@ -86,10 +101,37 @@ class ResponseCache:
     def _init(self) -> None:
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute(_SCHEMA)
             (status,) = conn.execute("PRAGMA quick_check").fetchone()
             if status != "ok":
                 raise sqlite3.DatabaseError(f"integrity check failed: {status}")
+            self._migrate(conn)
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        if _version(conn) == SCHEMA_VERSION:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = _version(conn)  # another process may have migrated meanwhile
+            if current > SCHEMA_VERSION:
+                raise CacheError(
+                    f"cache {self.path} has schema version {current}, newer than this "
+                    f"diplosum's {SCHEMA_VERSION}: upgrade diplosum or use another --cache"
+                )
+            for version in range(current, SCHEMA_VERSION):
+                for statement in MIGRATIONS[version]:
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        if current:
+            log.info("cache %s migrated from version %d to %d", self.path, current, SCHEMA_VERSION)
+
+    @property
+    def schema_version(self) -> int:
+        with self._connect() as conn:
+            return _version(conn)
 
     def _move_aside(self, exc: sqlite3.DatabaseError) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -112,7 +154,9 @@ class ResponseCache:
     def put(self, request: ExtractionRequest, reply: ModelReply) -> None:
         with self._connect() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO responses (fingerprint, article_id, model, content, "
+                "prompt_tokens, completion_tokens, cached_prompt_tokens, reasoning_tokens, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     request.fingerprint,
                     request.article_id,
@@ -120,6 +164,8 @@ class ResponseCache:
                     reply.content,
                     reply.stats.prompt_tokens,
                     reply.stats.completion_tokens,
+                    reply.stats.cached_prompt_tokens,
+                    reply.stats.reasoning_tokens,
                     datetime.now(UTC).isoformat(timespec="seconds"),
                 ),
             )
@@ -140,6 +186,11 @@ class ResponseCache:
             removed = conn.execute("DELETE FROM responses").rowcount
             conn.execute("VACUUM")
         return int(removed)
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    return int(version)
 
 
 class CachingBackend:

@@ -52,8 +52,13 @@ log = logging.getLogger("diplosum")
 
 
 class RecordedUsage(BaseModel):
+    """Tokens the endpoint reported; ``cached_prompt_tokens`` are part of
+    ``prompt_tokens``, ``reasoning_tokens`` part of ``completion_tokens``."""
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_prompt_tokens: int = 0
+    reasoning_tokens: int = 0
 
 
 class RecordingEntry(BaseModel):
@@ -104,6 +109,8 @@ class RecordingEntry(BaseModel):
             usage=RecordedUsage(
                 prompt_tokens=reply.stats.prompt_tokens,
                 completion_tokens=reply.stats.completion_tokens,
+                cached_prompt_tokens=reply.stats.cached_prompt_tokens,
+                reasoning_tokens=reply.stats.reasoning_tokens,
             ),
             note=f"recorded from model {reply.model}",
         )

@@ -1,0 +1,97 @@
+"""Syndicated copies: found before any model call, extracted once, each still a source
+whose quotes are located in its own text; the brief counts independent sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import diplosum
+from diplosum.ingest.copies import find_copies
+from diplosum.ingest.load import load_articles
+from diplosum.verify import normalise_quote
+from tests.fakes import FakeBackend
+from tests.helpers import SEEDS, gold_answers
+
+ORIGINAL = "001_6e3fd4499fd64c22"
+OTHER = "002_48f8343459885b5d"
+
+
+def _article(article_id: str, text: str) -> diplosum.Article:
+    return diplosum.Article(id=article_id, text=text)
+
+
+def _syndicated(text: str) -> str:
+    """The same agency story as another outlet runs it: its own header and sign-off,
+    curly quotes straightened, paragraphs re-wrapped."""
+    body = text.replace("’", "'").replace("\n\n", "\n\n\n")
+    return f"EXAMPLE DAILY - World desk\n\n{body}\n(Reporting by agency staff.)\n"
+
+
+def test_identical_after_normalisation_and_near_copies_are_found() -> None:
+    seed = (SEEDS / f"{ORIGINAL}.txt").read_text(encoding="utf-8")
+    other = (SEEDS / f"{OTHER}.txt").read_text(encoding="utf-8")
+    articles = [
+        _article("a", seed),
+        _article("b", seed.upper().replace(" ", "  ").replace(",", "")),
+        _article("c", _syndicated(seed)),
+        _article("d", other),
+        _article("e", seed[: len(seed) // 2]),  # half the story: not the same article
+    ]
+    assert find_copies(articles) == {"b": "a", "c": "a"}
+
+
+def test_short_texts_are_copies_only_when_identical() -> None:
+    articles = [
+        _article("a", "Alpha met Beta in May."),
+        _article("b", "alpha met beta, in May!"),
+        _article("c", "Alpha met Gamma in May."),
+    ]
+    assert find_copies(articles) == {"b": "a"}
+
+
+def _folder(tmp_path: Path) -> Path:
+    seed = (SEEDS / f"{ORIGINAL}.txt").read_text(encoding="utf-8")
+    (tmp_path / f"{ORIGINAL}.txt").write_text(seed, encoding="utf-8")
+    (tmp_path / f"{OTHER}.txt").write_text(
+        (SEEDS / f"{OTHER}.txt").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (tmp_path / "zz_daily.txt").write_text(_syndicated(seed), encoding="utf-8")
+    return tmp_path
+
+
+def test_a_copy_is_extracted_once_and_verified_in_its_own_text(tmp_path: Path) -> None:
+    fake = FakeBackend(gold_answers())
+    folder = _folder(tmp_path)
+    brief = diplosum.brief([folder], backend=fake)
+    assert sorted(r.article_id for r in fake.requests) == [ORIGINAL, OTHER]
+    assert brief.failures == []
+    sources = {s.id: s for s in brief.sources}
+    assert sources["zz_daily"].copy_of == ORIGINAL and sources[ORIGINAL].copy_of is None
+    (copy,) = load_articles([folder / "zz_daily.txt"]).articles
+    located = [
+        a for e in brief.events for a in e.attributions if a.source_id == "zz_daily" and a.verified
+    ]
+    assert located, "the copy's quotes are found in its own text"
+    for a in located:
+        assert a.start is not None and a.end is not None
+        assert normalise_quote(copy.text[a.start : a.end]) == normalise_quote(a.quote)
+    original_spans = {
+        (a.quote, a.start) for e in brief.events for a in e.attributions if a.source_id == ORIGINAL
+    }
+    assert all((a.quote, a.start) not in original_spans for a in located), "own offsets"
+
+
+def test_the_brief_counts_independent_sources(tmp_path: Path) -> None:
+    brief = diplosum.brief([_folder(tmp_path)], backend=FakeBackend(gold_answers()))
+    talks = next(e for e in brief.events if len(e.source_ids) == 3)
+    assert set(talks.source_ids) == {ORIGINAL, OTHER, "zz_daily"}
+    assert "reported by 3 of 3 sources (2 independent) " in brief.to_markdown()
+    assert "reported by 3 of 3 sources (2 independent) " in brief.to_html()
+    solo = diplosum.brief([SEEDS / f"{OTHER}.txt"], backend=FakeBackend(gold_answers()))
+    assert "independent" not in solo.to_markdown() and "independent" not in solo.to_html()
+
+
+def test_copies_can_be_extracted_each(tmp_path: Path) -> None:
+    fake = FakeBackend(gold_answers(), default=gold_answers()[ORIGINAL])
+    diplosum.brief([_folder(tmp_path)], backend=fake, detect_copies=False)
+    assert len(fake.requests) == 3
