@@ -219,7 +219,7 @@ def _brief(args: argparse.Namespace) -> int:
             return outcome  # submitted, or still waiting: no brief yet
         result = outcome
     else:
-        with _progress_bar():
+        with progress_bar():
             result = brief(
                 args.inputs,
                 model=args.model,
@@ -267,7 +267,7 @@ class _Bar:
 
 
 @contextlib.contextmanager
-def _progress_bar() -> Iterator[None]:
+def progress_bar() -> Iterator[None]:
     """A progress bar on stderr while the brief runs, only when stderr is a terminal."""
     if not sys.stderr.isatty():
         yield

@@ -16,6 +16,7 @@ import pytest
 
 from diplosum.cli import main
 from diplosum.digest import load_config
+from diplosum.errors import ConfigurationError
 from tests.chat_server import Action, ChatServer, RecordedRequest, Stall
 from tests.digest_helpers import responder, write_articles
 from tests.helpers import ROOT, SEEDS, SEEDS_RECORDING
@@ -246,3 +247,13 @@ def test_the_example_config_is_valid() -> None:
     config = load_config(ROOT / "examples" / "cron" / "diplosum.toml", {}, required=True)
     assert config.inbox == (ROOT / "examples" / "cron" / "inbox",)
     assert config.max_cost_usd == 1.0 and config.timezone == "Europe/Berlin"
+
+
+def test_config_values_of_the_wrong_type_are_named(tmp_path: Path) -> None:
+    config = tmp_path / "d.toml"
+    config.write_text('inbox = ["in"]\nbatch = "yes"\n', encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=r"d\.toml: batch must be bool, not 'yes'"):
+        load_config(config, {}, required=True)
+    config.write_text('inbox = ["in"]\nbatch = true\ntimezone = "Mars/Olympus"\n')
+    with pytest.raises(ConfigurationError, match="'Mars/Olympus' is not an IANA time zone"):
+        load_config(config, {}, required=True)

@@ -85,16 +85,20 @@ def run(args: argparse.Namespace) -> int:
         "timezone": args.timezone,
         "replay": args.replay,
         "fetch_timeout": args.fetch_timeout,
+        "batch": True if args.batch else None,
     }
     config = load_config(args.config, overrides, required=args.config is not None)
-    result = run_digest(
-        config,
-        day=args.day,
-        since=args.since,
-        dry_run=args.dry_run,
-        wait=args.wait,
-        batch=args.batch,
-    )
+    from diplosum.cli import progress_bar
+
+    with progress_bar():
+        result = run_digest(
+            config,
+            day=args.day,
+            since=args.since,
+            dry_run=args.dry_run,
+            wait=args.wait,
+            batch=config.batch,
+        )
     if result.brief is not None:
         for failure in result.brief.failures:
             print(

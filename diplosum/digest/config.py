@@ -16,6 +16,7 @@ Keys (all optional except that there must be an inbox or a feed)::
     timezone = "Europe/Berlin"       # which day a run belongs to
     replay = "recordings.jsonl"      # answer from recordings only (tests, demos)
     fetch_timeout = 20               # seconds per feed or page request
+    batch = false                    # true: send through the Batch API (half price, later)
 
 Relative paths in the file are relative to the file's folder. An unknown key or a
 value of the wrong type is a ``ConfigurationError`` naming the file and the key.
@@ -55,6 +56,7 @@ class DigestConfig:
     timezone: str = "UTC"
     replay: Path | None = None
     fetch_timeout: float = 20.0
+    batch: bool = False
     origin: str = field(default="options", compare=False)
 
     def __post_init__(self) -> None:
@@ -111,6 +113,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "timezone": (str,),
     "replay": (str,),
     "fetch_timeout": (int, float),
+    "batch": (bool,),
 }
 
 
