@@ -67,6 +67,12 @@ def test_the_brief_shows_cached_tokens_priced_as_cached(
     assert usage.cost_usd == pytest.approx(expected)
     assert usage.cost_usd < cost_usd("gpt-5.4-mini", 10_000, 1_000)  # type: ignore[operator]
     assert '"cached_prompt_tokens":8000' in result.model_dump_json()
+    assert "10,000 prompt (8,000 cached) + 1,000 completion (400 reasoning) tokens" in (
+        result.to_markdown()
+    )
+    assert "10,000 prompt (8,000 cached) + 1,000 completion (400 reasoning) tokens" in (
+        result.to_html()
+    )
 
     (entry,) = [json.loads(line) for line in recording.read_text(encoding="utf-8").splitlines()]
     assert entry["usage"]["cached_prompt_tokens"] == 8_000

@@ -86,10 +86,17 @@ def _header(brief: Brief) -> list[str]:
         f"Generated {md_text(p.generated_at)} · model {md_text(p.model)} · "
         f"prompt {md_text(p.prompt_sha256[:8])} · "
         f"{u.calls} calls, {u.cached_calls} cached, {u.replayed_calls} replayed · "
-        f"{u.prompt_tokens:,} prompt + {u.completion_tokens:,} completion tokens · {cost} · "
+        f"{u.prompt_tokens:,} prompt{_part(u.cached_prompt_tokens, 'cached')} + "
+        f"{u.completion_tokens:,} completion{_part(u.reasoning_tokens, 'reasoning')} tokens · "
+        f"{cost} · "
         f"~{u.estimated_prompt_tokens:,} prompt tokens by {md_text(p.token_encoding or 'unknown')}",
         "",
     ]
+
+
+def _part(tokens: int, what: str) -> str:
+    """ " (1,024 cached)": the share of a token count, when there is one."""
+    return f" ({tokens:,} {what})" if tokens else ""
 
 
 def _all_attributions(brief: Brief) -> Iterable[Attribution]:
