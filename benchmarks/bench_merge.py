@@ -1,29 +1,34 @@
 """Benchmark ``diplosum.merge.merge`` on synthetic article extractions.
 
-    python benchmarks/bench_merge.py            # 1,000 and 10,000 extractions
+    python benchmarks/bench_merge.py            # the curve: 1,000, 10,000, 100,000
+    python benchmarks/bench_merge.py --quick    # 1,000 and 10,000 only
     python benchmarks/bench_merge.py 500 2000 --seed 7
 
 Each article extraction reports 2-4 events: one primary and a few recalled ones, drawn
 from a shared pool of a few thousand real events among a few thousand people, so every
 event is reported by many sources with varied spellings, date precision, places, roles
-and topics. Times are wall-clock, without tracing (the first run has cold caches; the
-median is over ``--repeat`` runs); peak memory comes from a separate traced run.
-Clustering is scored against the generator's truth as pairwise precision and recall.
+and topics. Each size runs in its own interpreter. Times are wall-clock, without tracing
+(the first run has cold caches; the median is over ``--repeat`` runs, one run above
+10,000); peak traced memory comes from a separate traced run (up to ``--trace-max``);
+RSS is the process's peak after generating the input and after merging. Clustering is
+scored against the generator's truth as pairwise precision and recall.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import random
 import resource
 import statistics
 import string
+import subprocess
 import sys
 import time
 import tracemalloc
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -43,8 +48,8 @@ def _words(text: str) -> list[str]:
 
 FIRST = _words(
     "Anna Antony Boris Carla Chen Dmitri Elena Farid Gita Hana Ivan Jake Jin Karin Lars Li "
-    "Maria Mei Nadia Omar Pavel Quinn Rosa Sergei Tara Ugo Vera Wei Xavier Yuki Zara Amir "
-    "Bruno Celia Dario Emma Felix Greta Hugo Ines Jonas Kofi Lena Marco Nina Oscar Paula"
+    "Maria Mei Nadia Omar Pavel Quinn Rosa Sergei Tara Ulrich Vera Wei Xavier Yuki Zara Amir "
+    "Bruno Celia Dario Emma Felix Greta Hugo Ines Jonas Kofi Lidia Marco Nina Oscar Paula"
 )
 COUNTRIES = _words(
     "United_States China Japan South_Korea Russia India France Germany Brazil Australia "
@@ -103,18 +108,37 @@ def _surname(rng: random.Random) -> str:
     return "".join(rng.choice(syllables) for _ in range(rng.randint(2, 3))).capitalize()
 
 
+def _near(surname: str) -> set[str]:
+    """The surname and its one-letter deletions: two surnames one edit apart share one."""
+    return {surname, *(surname[:i] + surname[i + 1 :] for i in range(len(surname)))}
+
+
 def _people(rng: random.Random, count: int) -> list[Person]:
+    """Distinct people. Two people may share a surname, but no surname is one letter away
+    from another's: reports misspell names by one letter (``_name``), so such pairs would
+    be one person misspelt, not two people, and the truth would be unknowable."""
     out: list[Person] = []
     names: set[tuple[str, str]] = set()
+    surnames: set[str] = set()
+    taken: set[str] = set()
+
+    def new_person(role: str, country: str) -> bool:
+        key = (rng.choice(FIRST), _surname(rng))
+        near = _near(key[1])
+        if key in names or (key[1] not in surnames and near & taken):
+            return False
+        names.add(key)
+        surnames.add(key[1])
+        taken.update(near)
+        out.append(Person(key[0], key[1], role, country))
+        return True
+
     for country in COUNTRIES:
         for role in SOLE_ROLES:
-            names.add(key := (rng.choice(FIRST), _surname(rng)))
-            out.append(Person(key[0], key[1], role, country))
+            while not new_person(role, country):
+                pass
     while len(out) < count:
-        key = (rng.choice(FIRST), _surname(rng))
-        if key not in names:
-            names.add(key)
-            out.append(Person(key[0], key[1], rng.choice(SHARED_ROLES), rng.choice(COUNTRIES)))
+        new_person(rng.choice(SHARED_ROLES), rng.choice(COUNTRIES))
     return out
 
 
@@ -264,28 +288,58 @@ def _pair_scores(
     return agreed / max(1, pairs(by_found)), agreed / max(1, pairs(by_truth))
 
 
-def run(articles: int, seed: int, repeat: int) -> None:
+@dataclass
+class Point:
+    """One size of the curve."""
+
+    articles: int
+    events_in: int
+    real: int
+    events_out: int
+    conflicts: int
+    precision: float
+    recall: float
+    first: float
+    median: float
+    runs: int
+    traced_mib: float | None
+    input_rss_mib: float
+    peak_rss_mib: float
+
+
+def measure(articles: int, seed: int, repeat: int, trace: bool) -> Point:
     truth: dict[tuple[str, int], int] = {}
     events, sources = generate(articles, seed, truth)
+    gc.collect()
+    input_rss = _max_rss_mib()
     times: list[float] = []
     for _ in range(repeat):
         gc.collect()
         started = time.perf_counter()
         result = merge(events, sources)
         times.append(time.perf_counter() - started)
-    gc.collect()
-    tracemalloc.start()
-    merge(events, sources)
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    traced: float | None = None
+    if trace:
+        gc.collect()
+        tracemalloc.start()
+        merge(events, sources)
+        traced = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
     precision, recall = _pair_scores(result.events, events, truth)
-    print(
-        f"{articles:>6,} extractions: {len(events):,} events in ({len(set(truth.values())):,} "
-        f"real) -> {len(result.events):,} out, {len(result.conflicts):,} conflicts; "
-        f"pair precision {precision:.3f}, recall {recall:.3f}\n"
-        f"        time: first run {times[0]:.2f} s, median of {repeat} "
-        f"{statistics.median(times):.2f} s; peak traced memory {peak / 2**20:.1f} MiB; "
-        f"process max RSS {_max_rss_mib():.0f} MiB"
+    return Point(
+        articles=articles,
+        events_in=len(events),
+        real=len(set(truth.values())),
+        events_out=len(result.events),
+        conflicts=len(result.conflicts),
+        precision=precision,
+        recall=recall,
+        first=times[0],
+        median=statistics.median(times),
+        runs=repeat,
+        traced_mib=traced,
+        input_rss_mib=input_rss,
+        peak_rss_mib=_max_rss_mib(),
     )
 
 
@@ -295,14 +349,59 @@ def _max_rss_mib() -> float:
     return rss / 2**20 if sys.platform == "darwin" else rss / 2**10
 
 
+def _in_child(articles: int, args: argparse.Namespace) -> Point:
+    """Measure one size in a fresh interpreter, so its peak RSS is its own."""
+    command = [sys.executable, __file__, "--child", str(articles), "--seed", str(args.seed)]
+    command += ["--repeat", str(_repeats(articles, args)), "--trace-max", str(args.trace_max)]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    return Point(**json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _repeats(articles: int, args: argparse.Namespace) -> int:
+    return max(1, args.repeat if articles <= 10_000 else 1)
+
+
+def _print(points: list[Point]) -> None:
+    print(
+        f"{'extractions':>11} {'events in':>9} {'real':>6} {'out':>6} {'precision':>9} "
+        f"{'recall':>6} {'first s':>7} {'median s':>8} {'us/extr':>7} {'traced MiB':>10} "
+        f"{'RSS MiB (input -> peak)':>23}"
+    )
+    for p in points:
+        traced = f"{p.traced_mib:.1f}" if p.traced_mib is not None else "-"
+        rss = f"{p.input_rss_mib:.0f} -> {p.peak_rss_mib:.0f}"
+        print(
+            f"{p.articles:>11,} {p.events_in:>9,} {p.real:>6,} {p.events_out:>6,} "
+            f"{p.precision:>9.3f} {p.recall:>6.3f} {p.first:>7.2f} "
+            f"{p.median:>6.2f}/{p.runs} {1e6 * p.median / p.articles:>7.0f} {traced:>10} "
+            f"{rss:>23}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sizes", nargs="*", type=int, default=[1_000, 10_000])
+    parser.add_argument("sizes", nargs="*", type=int, help="extractions (default: the curve)")
+    parser.add_argument("--quick", action="store_true", help="only 1,000 and 10,000")
     parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs per size")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs up to 10,000")
+    parser.add_argument(
+        "--trace-max",
+        type=int,
+        default=10_000,
+        help="trace Python memory (a slow extra run) only up to this size",
+    )
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    for size in args.sizes:
-        run(size, args.seed, max(1, args.repeat))
+    if args.child is not None:
+        point = measure(args.child, args.seed, args.repeat, args.child <= args.trace_max)
+        print(json.dumps(asdict(point)))
+        return
+    sizes = args.sizes or ([1_000, 10_000] if args.quick else [1_000, 10_000, 100_000])
+    points: list[Point] = []
+    for size in sizes:
+        points.append(_in_child(size, args))
+        print(f"... {size:,} done", file=sys.stderr, flush=True)
+    _print(points)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from diplosum.article import Article
@@ -38,6 +39,29 @@ def _failure(source_id: str, stage: FailureStage, exc: BaseException) -> Failure
     return Failure(source_id=source_id, stage=stage, error=describe_unexpected(exc))
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """One article's extraction, sanitized and with its quotes located."""
+
+    extraction: ArticleExtraction
+    headline: str | None
+    notes: list[Note]
+    events: list[SourcedEvent]
+
+
+def prepare(article: Article, extraction: ArticleExtraction) -> Prepared | Failure:
+    """Sanitize and verify one article's extraction; a bug fails this article only.
+
+    Pure and per article, so the pipeline runs it as each answer arrives.
+    """
+    try:
+        clean, notes = sanitize_extraction(article.id, extraction)
+        events = verify_extraction(article.id, article.text, clean)
+    except Exception as exc:  # a bug must cost this article only
+        return _failure(article.id, "verify", exc)
+    return Prepared(extraction, clean.headline, notes, events)
+
+
 def assemble(
     articles: Sequence[Article],
     extractions: Mapping[str, ArticleExtraction],
@@ -45,31 +69,35 @@ def assemble(
     failures: Sequence[Failure],
     make_brief: Callable[..., Brief],
     renderers: Sequence[Renderer] = (),
+    prepared: Mapping[str, Prepared | Failure] | None = None,
 ) -> Brief:
     """Build the brief of ``articles``; ``extractions`` holds those that were extracted.
 
     ``make_brief(**fields)`` adds what the caller knows (usage, provenance); every
-    renderer in ``renderers`` must render the result.
+    renderer in ``renderers`` must render the result. ``prepared`` holds articles
+    already sanitized and verified (``prepare``) from the very extraction in
+    ``extractions``; the others are prepared here.
     """
     failed = list(failures)
     sources: list[Source] = []
     notes: list[Note] = []
     by_source: dict[str, list[SourcedEvent]] = {}
+    done = prepared or {}
     for article in articles:
         extraction = extractions.get(article.id)
         if extraction is None:
             sources.append(article.to_source())
             continue
-        try:
-            clean, article_notes = sanitize_extraction(article.id, extraction)
-            events = verify_extraction(article.id, article.text, clean)
-        except Exception as exc:  # a bug must cost this article only
-            failed.append(_failure(article.id, "verify", exc))
+        ready = done.get(article.id)
+        if ready is None or (isinstance(ready, Prepared) and ready.extraction is not extraction):
+            ready = prepare(article, extraction)
+        if isinstance(ready, Failure):
+            failed.append(ready)
             sources.append(article.to_source())
             continue
-        sources.append(article.to_source(title=clean.headline))
-        notes += article_notes
-        by_source[article.id] = events
+        sources.append(article.to_source(title=ready.headline))
+        notes += ready.notes
+        by_source[article.id] = ready.events
     merged, merge_failures = _merge_isolating(by_source, sources)
     failed += merge_failures
     brief = make_brief(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -191,12 +192,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("diplosum: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except sqlite3.Error as exc:  # a state, cache or batch file: locked, full disk, damaged
+        print(f"diplosum: error: SQLite: {exc}; the run stopped", file=sys.stderr)
+        return EXIT_NOTHING
     except Exception as exc:  # a bug: an unattended run still ends with one clear line
         from diplosum.assemble import describe_unexpected
 
         log.debug("internal error", exc_info=True)
         print(
-            f"diplosum: internal error, nothing written: {describe_unexpected(exc)}; "
+            f"diplosum: internal error, the run stopped: {describe_unexpected(exc)}; "
             "please report it (run with -vv for the traceback)",
             file=sys.stderr,
         )
@@ -241,7 +245,16 @@ def _brief(args: argparse.Namespace) -> int:
         "json": lambda: result.to_json() + "\n",
         "html": result.to_html,
     }[args.format]()
-    target.write(text)
+    try:
+        target.write(text)
+    except OSError as exc:  # after the calls were paid for: not a usage error
+        where = target.describe() or "stdout"
+        print(
+            f"diplosum: error: the brief could not be written to {where}: "
+            f"{exc.strerror or exc} (with the response cache on, running again costs nothing)",
+            file=sys.stderr,
+        )
+        return EXIT_NOTHING
     for failure in result.failures:
         print(
             f"diplosum: failed: {failure.source_id} ({failure.stage}): {failure.error}",

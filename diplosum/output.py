@@ -3,8 +3,8 @@
 ``OutputTarget.prepare`` is called before any model call, so a location that cannot
 be written fails the run while nothing has been paid for yet. Regular files are
 replaced atomically (through a symlink, the file it points to); a named pipe, a
-device or anything under ``/dev`` and ``/proc`` (``/dev/stdout``, ``/dev/fd/1``) is
-written into, never replaced.
+device or a descriptor link (``/dev/stdout``, ``/dev/fd/1``) is written into, never
+replaced; a regular file under ``/dev/shm`` is replaced atomically like any other.
 """
 
 from __future__ import annotations
@@ -44,7 +44,10 @@ class OutputTarget:
             raise ConfigurationError(f"cannot write output {path}: it is a folder")
         real = Path(os.path.realpath(path))
         streaming = info is not None and not stat.S_ISREG(info.st_mode)
-        if streaming or str(real).startswith(_STREAM_ROOTS) or str(path).startswith(_STREAM_ROOTS):
+        # /dev/stdout, /dev/fd/1, /proc/self/fd/1 are links to whatever the descriptor is,
+        # a file opened for appending included: write into it, never replace it.
+        descriptor = os.path.islink(path) and str(path).startswith(_STREAM_ROOTS)
+        if streaming or descriptor or str(real).startswith("/proc/"):
             if not os.access(path, os.W_OK):
                 raise ConfigurationError(f"cannot write output {path}: permission denied")
             return cls("stream", path)
@@ -57,7 +60,8 @@ class OutputTarget:
             sys.stdout.flush()
         elif self.kind == "stream":
             assert self.path is not None
-            with open(self.path, "w", encoding="utf-8", newline="\n") as handle:
+            # Append: a descriptor link to a file opened with >> must not be truncated.
+            with open(self.path, "a", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
         else:
             assert self.path is not None

@@ -10,12 +10,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from diplosum._version import __version__
-from diplosum.assemble import assemble
+from diplosum.article import Article
+from diplosum.assemble import Prepared, assemble, prepare
 from diplosum.combine import combine_chunks
 from diplosum.contracts.brief import Brief, Failure, Provenance, Usage
 from diplosum.contracts.extraction import ArticleExtraction
@@ -35,9 +36,8 @@ from diplosum.llm.base import (
     ModelReply,
     aclose_backend,
 )
-from diplosum.llm.clients import SDKClient
 from diplosum.llm.modes import prompt_tokens
-from diplosum.llm.openai_backend import ClientSettings, OpenAIBackend
+from diplosum.llm.settings import ClientSettings
 from diplosum.llm.tokens import encoding_name
 from diplosum.prompts import Prompt, load_prompt
 from diplosum.render import RENDERERS
@@ -52,6 +52,9 @@ from diplosum.settings import (
 from diplosum.store.cache import CachingBackend, ResponseCache
 from diplosum.store.fingerprint import schema_sha256
 from diplosum.store.recordings import RecordingBackend, RecordingFile, ReplayBackend
+
+if TYPE_CHECKING:  # the SDK is imported only when a live call is needed
+    from diplosum.llm.clients import SDKClient
 
 log = logging.getLogger("diplosum")
 
@@ -265,9 +268,7 @@ async def _run(
         max_chunk_tokens=max_chunk_tokens,
         copies=detect_copies,
     )
-    for plan in plans:
-        for request in plan.requests:
-            tally.estimated_prompt_tokens += prompt_tokens(request, encoding=encoding).tokens
+    articles = [p.article.model_copy(update={"copy_of": p.copy_of}) for p in plans]
 
     async def run_one(request: ExtractionRequest) -> ArticleExtraction | Failure:
         async with semaphore:
@@ -293,18 +294,27 @@ async def _run(
             log.info("extracted %s (%s)", request.article_id, reply.origin)
             return extraction
 
-    # Every chunk of every article at once (up to the concurrency limit).
-    flat = [(plan, chunk, r) for plan in plans for chunk, r in plan.calls]
-    progress.start(len(flat))
-    results = await asyncio.gather(*(run_one(r) for _, _, r in flat))
-    outcomes: dict[str, list[ArticleExtraction | Failure]] = {}
-    for (plan, chunk, _), result in zip(flat, results, strict=True):
-        if isinstance(result, Failure) and chunk.count > 1:
-            result = result.model_copy(update={"error": f"{chunk.describe()}: {result.error}"})
-        outcomes.setdefault(plan.article.id, []).append(result)
-    extractions, extract_failures = _per_article(plans, outcomes)
+    # Each article is sanitized and verified as soon as its last answer is in, while
+    # the other requests are still out (``prepare`` is per article and never raises).
+    early = _EarlyVerify(plans, articles)
+
+    async def run_call(index: int, chunk_index: int, request: ExtractionRequest) -> None:
+        early.arrived(index, chunk_index, await run_one(request))
+
+    # Every chunk of every article at once (up to the concurrency limit); the prompt
+    # tokens are counted offline in a thread meanwhile, so they never delay a request.
+    calls = [
+        run_call(i, k, r) for i, plan in enumerate(plans) for k, (_, r) in enumerate(plan.calls)
+    ]
+    progress.start(len(calls))
+    requests = [r for plan in plans for r in plan.requests]
+    counting = asyncio.ensure_future(asyncio.to_thread(_count_prompts, requests, encoding))
+    try:
+        await asyncio.gather(*calls)
+    finally:
+        tally.estimated_prompt_tokens = await counting
+    extractions, extract_failures = early.per_article()
     failures += extract_failures
-    articles = [p.article.model_copy(update={"copy_of": p.copy_of}) for p in plans]
 
     def make_brief(**fields: Any) -> Brief:
         return Brief(
@@ -327,14 +337,61 @@ async def _run(
         failures=failures,
         make_brief=make_brief,
         renderers=RENDERERS,
+        prepared=early.prepared,
     )
 
 
+def _count_prompts(requests: list[ExtractionRequest], encoding: str) -> int:
+    return sum(prompt_tokens(request, encoding=encoding).tokens for request in requests)
+
+
+class _EarlyVerify:
+    """Collects each request's result; when an article's last chunk is in, combines
+    them and prepares (sanitizes and verifies) the article and its copies."""
+
+    def __init__(self, plans: list[ArticlePlan], articles: list[Article]) -> None:
+        self._plans = plans
+        self._articles = {a.id: a for a in articles}
+        self._results: list[list[ArticleExtraction | Failure | None]] = [
+            [None] * len(plan.requests) for plan in plans
+        ]
+        self._copies: dict[str, list[str]] = {}
+        for plan in plans:
+            if plan.copy_of is not None:
+                self._copies.setdefault(plan.copy_of, []).append(plan.article.id)
+        self.extractions: dict[str, ArticleExtraction] = {}
+        self.prepared: dict[str, Prepared | Failure] = {}
+
+    def arrived(self, index: int, chunk: int, result: ArticleExtraction | Failure) -> None:
+        plan = self._plans[index]
+        if isinstance(result, Failure) and len(plan.chunks) > 1:
+            describe = plan.chunks[chunk].describe()
+            result = result.model_copy(update={"error": f"{describe}: {result.error}"})
+        results = self._results[index]
+        results[chunk] = result
+        if any(r is None for r in results) or any(isinstance(r, Failure) for r in results):
+            return
+        done = [r for r in results if isinstance(r, ArticleExtraction)]
+        extraction = combine_chunks(done)
+        article_id = plan.article.id
+        for target in (article_id, *self._copies.get(article_id, ())):
+            self.extractions[target] = extraction
+            self.prepared[target] = prepare(self._articles[target], extraction)
+
+    def per_article(self) -> tuple[dict[str, ArticleExtraction], list[Failure]]:
+        outcomes: dict[str, list[ArticleExtraction | Failure]] = {}
+        for plan, results in zip(self._plans, self._results, strict=True):
+            outcomes[plan.article.id] = [r for r in results if r is not None]
+        return _per_article(self._plans, outcomes, self.extractions)
+
+
 def _per_article(
-    plans: list[ArticlePlan], outcomes: dict[str, list[ArticleExtraction | Failure]]
+    plans: list[ArticlePlan],
+    outcomes: dict[str, list[ArticleExtraction | Failure]],
+    combined: dict[str, ArticleExtraction] | None = None,
 ) -> tuple[dict[str, ArticleExtraction], list[Failure]]:
-    """One extraction per article (its chunks combined), or its first failure; a copy
-    shares its original's extraction, or fails with it."""
+    """One extraction per article (its chunks combined, unless ``combined`` has it),
+    or its first failure; a copy shares its original's extraction, or fails with it."""
     extractions: dict[str, ArticleExtraction] = {}
     failed: dict[str, Failure] = {}
     for plan in plans:
@@ -345,8 +402,9 @@ def _per_article(
         if failure is not None:
             failed[plan.article.id] = failure.model_copy(update={"source_id": plan.article.id})
             continue
+        known = (combined or {}).get(plan.article.id)
         done = [r for r in results if isinstance(r, ArticleExtraction)]
-        extractions[plan.article.id] = combine_chunks(done)
+        extractions[plan.article.id] = known if known is not None else combine_chunks(done)
     for plan in plans:
         if plan.copy_of is None:
             continue
@@ -398,6 +456,8 @@ def _make_backend(
     response_cache: ResponseCache | None = None
     if cache and (recordings is None or recordings.mode == "auto"):
         response_cache = ResponseCache(None if cache is True else Path(cache))
+    from diplosum.llm.openai_backend import OpenAIBackend
+
     live: ExtractionBackend = OpenAIBackend(settings, client=sdk)
     if response_cache is not None:
         live = CachingBackend(live, response_cache)

@@ -8,11 +8,18 @@ chunk. The pipeline sends these; ``diplosum estimate`` only counts them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from diplosum.article import Article
-from diplosum.ingest.chunks import DEFAULT_MAX_CHUNK_TOKENS, Chunk, plan_chunks
+from diplosum.ingest.chunks import (
+    DEFAULT_MAX_CHUNK_TOKENS,
+    Chunk,
+    check_budget,
+    count_tokens,
+    plan_chunks,
+)
 from diplosum.ingest.copies import find_copies
 from diplosum.llm.base import ExtractionRequest, Mode
 from diplosum.prompts import Prompt
@@ -61,12 +68,22 @@ class ArticlePlan:
     """What extracting one article takes."""
 
     article: Article
-    tokens: int
+    #: The article's tokens, when planning counted them (see ``tokens``).
+    counted: int | None
     chunks: list[Chunk]
     #: The requests to send, one per chunk; none for a copy.
     requests: list[ExtractionRequest]
     #: The id of the article this one is a syndicated copy of.
     copy_of: str | None = None
+    #: The tiktoken encoding ``tokens`` counts with.
+    encoding: str = ""
+
+    @functools.cached_property
+    def tokens(self) -> int:
+        """The article's tokens; counted on first use when planning did not need to."""
+        if self.counted is not None:
+            return self.counted
+        return count_tokens(self.article.text, self.encoding)
 
     @property
     def calls(self) -> list[tuple[Chunk, ExtractionRequest]]:
@@ -92,9 +109,18 @@ def plan_requests(
     budget = max_chunk_tokens or DEFAULT_MAX_CHUNK_TOKENS
     copy_of = find_copies(articles) if copies else {}
     plans: list[ArticlePlan] = []
+    if articles:
+        check_budget(budget)
     for article in articles:
-        chunked = plan_chunks(article.text, max_tokens=budget, encoding=encoding)
         original = copy_of.get(article.id)
+        counted: int | None
+        if len(article.text.encode("utf-8")) <= budget:
+            # A token is at least one byte: this fits one call, and nothing is counted
+            # before sending (``ArticlePlan.tokens`` counts it when asked).
+            chunks, counted = [Chunk(0, 1, 0, len(article.text))], None
+        else:
+            chunked = plan_chunks(article.text, max_tokens=budget, encoding=encoding)
+            chunks, counted = chunked.chunks, chunked.tokens
         requests = (
             []
             if original is not None
@@ -107,8 +133,8 @@ def plan_requests(
                     temperature=temperature,
                     chunk=chunk,
                 )
-                for chunk in chunked.chunks
+                for chunk in chunks
             ]
         )
-        plans.append(ArticlePlan(article, chunked.tokens, chunked.chunks, requests, original))
+        plans.append(ArticlePlan(article, counted, chunks, requests, original, encoding))
     return plans

@@ -133,7 +133,7 @@ def test_dry_run_sends_nothing_and_changes_nothing(
     printed = capsys.readouterr().out
     assert printed.count("would summarise article-") == 3
     assert "3 call(s) to make" in printed and "estimated ~$0.00" in printed
-    assert chat_server.requests == [] and not list(out.glob("*.md"))
+    assert chat_server.requests == [] and not out.exists()  # no digest, state or lock
 
 
 def test_an_event_covered_yesterday_is_a_follow_up(tmp_path: Path) -> None:
@@ -257,3 +257,52 @@ def test_config_values_of_the_wrong_type_are_named(tmp_path: Path) -> None:
     config.write_text('inbox = ["in"]\nbatch = true\ntimezone = "Mars/Olympus"\n')
     with pytest.raises(ConfigurationError, match="'Mars/Olympus' is not an IANA time zone"):
         load_config(config, {}, required=True)
+
+
+def test_copies_in_two_files_both_stay_sources_when_the_day_is_rebuilt(tmp_path: Path) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    seed = (SEEDS / "001_6e3fd4499fd64c22.txt").read_bytes()
+    (inbox / "001_a.txt").write_bytes(seed)
+    (inbox / "001_b.txt").write_bytes(seed)
+    base = [
+        "digest",
+        "--inbox",
+        str(inbox),
+        "--out-dir",
+        str(out),
+        "--replay",
+        str(SEEDS_RECORDING),
+    ]
+    assert main([*base, "--day", DAY]) == 0
+    (inbox / "002_48f8343459885b5d.txt").write_bytes(
+        (SEEDS / "002_48f8343459885b5d.txt").read_bytes()
+    )
+    assert main([*base, "--day", DAY]) == 0
+    sources = json.loads((out / f"{DAY}.json").read_text())["sources"]
+    assert sorted(s["id"] for s in sources) == ["001_a", "001_b", "002_48f8343459885b5d"]
+    assert main([*base, "--day", "2026-12-02"]) == 0  # nothing new the next day either
+    assert not (out / "2026-12-02.json").exists()
+
+
+def test_an_empty_inbox_is_nothing_new_and_keeps_latest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    (inbox / "001.txt").write_bytes((SEEDS / "001_6e3fd4499fd64c22.txt").read_bytes())
+    base = [
+        "digest",
+        "--inbox",
+        str(inbox),
+        "--out-dir",
+        str(out),
+        "--replay",
+        str(SEEDS_RECORDING),
+    ]
+    assert main([*base, "--day", DAY]) == 0
+    latest = (out / "latest.md").read_text()
+    (inbox / "001.txt").unlink()  # processed files moved away
+    assert main([*base, "--day", "2026-12-02"]) == 0
+    assert "no new articles" in capsys.readouterr().err
+    assert (out / "latest.md").read_text() == latest

@@ -131,3 +131,28 @@ def test_a_page_without_article_text_is_a_failure_not_a_call(
     (failure,) = result.brief.failures
     assert "only 19 characters of article text in the page" in failure.error
     assert chat_server.requests == []
+
+
+def test_an_entry_deferred_by_the_budget_survives_the_feed_answering_304(
+    chat_server: ChatServer, tmp_path: Path
+) -> None:
+    chat_server.responder = responder
+    with WebServer() as web:
+        web.routes = {
+            "/feed.xml": rss(web.base_url, [0, 1]),
+            "/news/talks-0.html": page(0),
+            "/news/talks-1.html": page(1),
+        }
+        config = load_config(
+            None,
+            {"feeds": [web.url("/feed.xml")], "out_dir": tmp_path / "out",
+             "base_url": chat_server.base_url, "max_articles": 1},
+        )  # fmt: skip
+        first = run_digest(config, day=DAY)
+        assert [d.source_id for d in first.deferred] == ["talks-1"]
+        second = run_digest(config, day=DAY)
+        feed_fetches = [h for p, h in web.requests if p == "/feed.xml"]
+        assert feed_fetches[-1].get("if-none-match") == '"v1"'  # answered 304
+        assert second.brief is not None
+        assert sorted(s.id for s in second.brief.sources) == ["talks-0", "talks-1"]
+        assert len(chat_server.requests) == 2

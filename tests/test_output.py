@@ -78,3 +78,30 @@ def test_output_that_is_a_folder_is_refused(
 ) -> None:
     assert main(["brief", str(SEEDS), *REPLAY, "-o", str(tmp_path)]) == 2
     assert f"cannot write output {tmp_path}: it is a folder" in capsys.readouterr().err
+
+
+def test_a_write_that_fails_after_the_run_is_exit_3_not_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    assert main(["brief", str(SEEDS), *REPLAY, "-o", "/dev/full"]) == 3
+    err = capsys.readouterr().err
+    assert "the brief could not be written to /dev/full: No space left on device" in err
+
+
+def test_stdout_redirected_to_a_file_in_append_mode_is_appended_to(tmp_path: Path) -> None:
+    log = tmp_path / "log.md"
+    log.write_text("earlier\n", encoding="utf-8")
+    with log.open("a", encoding="utf-8") as handle:
+        done = subprocess.run(
+            [sys.executable, "-m", "diplosum", "brief", str(SEEDS), *REPLAY, "-o", "/dev/stdout"],
+            stdout=handle,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr.decode()
+    text = log.read_text(encoding="utf-8")
+    assert text.startswith("earlier\n# Diplomatic brief: 5 sources")

@@ -88,3 +88,53 @@ def test_verify_extraction_attributes_every_statement() -> None:
     assert event.participants[0].attribution.verified
     assert event.participants[0].attribution.start == 0
     assert event.outcomes[0].attribution.verified is False
+
+
+def test_other_spaces_are_every_whitespace_character_but_the_space() -> None:
+    import sys
+
+    from diplosum.verify import OTHER_SPACES
+
+    every = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace() and c != " ")
+    assert every == OTHER_SPACES
+
+
+def _reference(text: str) -> tuple[str, tuple[int, ...]]:
+    """The per-character definition that ``normalise`` implements faster."""
+    from diplosum.verify import _CHAR_MAP
+
+    chars: list[str] = []
+    origin: list[int] = []
+    in_space = False
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if not in_space and chars:
+                chars.append(" ")
+                origin.append(i)
+            in_space = True
+            continue
+        in_space = False
+        for out in _CHAR_MAP.get(ch, ch).lower():
+            chars.append(out)
+            origin.append(i)
+    if chars and chars[-1] == " ":
+        chars.pop()
+        origin.pop()
+    return "".join(chars), tuple(origin)
+
+
+def test_normalise_matches_the_per_character_definition() -> None:
+    import random
+
+    from diplosum.verify import normalise, normalised
+
+    alphabet = [
+        *"ab cA\t\n\u00a0\u2026\u2019\u201c\u2014\u0130\u03a3\u03c2 xyz.\u00e9\u2028`",
+        "  ",
+    ]
+    rng = random.Random(5)
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        norm = normalise(text)
+        assert (norm.text, norm.origin) == _reference(text), repr(text)
+        assert normalised(text) == norm.text

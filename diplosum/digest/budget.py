@@ -45,7 +45,9 @@ def plan_budget(articles: Sequence[Article], config: DigestConfig) -> Budget:
     mode = resolve_mode(config.mode)
     prompt = load_prompt()
     encoding = encoding_name(model)
-    cache = ResponseCache(config.cache_path) if config.cache_path and not recordings else None
+    # Only a cache that exists can hold answers; opening one would create it.
+    cached = config.cache_path is not None and config.cache_path.exists() and not recordings
+    cache = ResponseCache(config.cache_path) if cached and config.cache_path else None
     budget = Budget()
     for article in articles:
         request = build_request(article, prompt=prompt, model=model, mode=mode, temperature=0.0)

@@ -37,7 +37,6 @@ def add_parser(sub: Any) -> None:
     d.add_argument("--out-dir", type=Path, metavar="DIR", help="where the digests go")
     d.add_argument("--state", type=Path, metavar="PATH", help="state file (SQLite)")
     d.add_argument("--cache", type=Path, metavar="PATH", help="response cache file")
-    d.add_argument("--no-cache", action="store_true", help="no response cache")
     d.add_argument("--model", help="model name")
     d.add_argument("--mode", help="structured-output mode")
     d.add_argument("--base-url", help="OpenAI-compatible endpoint")
@@ -75,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         "feeds": args.feed or (),
         "out_dir": args.out_dir,
         "state": args.state,
-        "cache": False if args.no_cache else args.cache,
+        "cache": args.cache,
         "model": args.model,
         "mode": args.mode,
         "base_url": args.base_url,

@@ -6,7 +6,7 @@ Keys (all optional except that there must be an inbox or a feed)::
     feeds = ["https://example.org/rss.xml", "saved/feed.atom"]
     out_dir = "digests"              # YYYY-MM-DD.md/.json/.html and latest.*
     state = "digests/.diplosum-state.sqlite3"
-    cache = "digests/.diplosum-cache.sqlite3"   # or false
+    cache = "digests/.diplosum-cache.sqlite3"   # needed: same-day runs rebuild from it
     model = "gpt-4.1-mini"
     mode = "json_schema"
     base_url = "http://127.0.0.1:8000/v1"
@@ -63,6 +63,12 @@ class DigestConfig:
         where = self.origin
         if not self.inbox and not self.feeds:
             raise ConfigurationError(f"{where}: give at least one inbox folder or feed")
+        if self.cache is False and self.replay is None:
+            raise ConfigurationError(
+                f"{where}: the digest needs its response cache (cache = false): a second "
+                "run the same day rebuilds that day's digest from it, and a run killed "
+                "halfway resumes from it; give cache a path, or leave it out"
+            )
         if self.max_articles is not None and self.max_articles < 1:
             raise ConfigurationError(f"{where}: max_articles must be at least 1")
         if self.max_cost_usd is not None and not (

@@ -61,8 +61,14 @@ class Entry:
 
 @dataclass
 class FeedResult:
+    """The feeds' articles and failures; ``links`` maps an article id to its entry's
+    link, ``validators`` are the feeds' new ETag/Last-Modified, to be kept only once a
+    digest holds what they answered (else a later 304 would hide entries not done)."""
+
     articles: list[Article] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    links: dict[str, str] = field(default_factory=dict)
+    validators: list[FetchRecord] = field(default_factory=list)
 
 
 class _Run:
@@ -114,15 +120,14 @@ class _Run:
         if urlsplit(feed).scheme not in ("http", "https"):
             return Path(feed).read_bytes()
         record = self.state.fetch_record(feed)
-        fetched = await self.fetcher.get(
-            feed,
-            etag=record.etag if record else None,
-            last_modified=record.last_modified if record else None,
-        )
-        if self.save:
-            self.state.save_fetch(
-                FetchRecord(feed, fetched.etag, fetched.last_modified, 0, None, None)
+        etag = record.etag if record else None
+        modified = record.last_modified if record else None
+        fetched = await self.fetcher.get(feed, etag=etag, last_modified=modified)
+        self.result.validators.append(
+            FetchRecord(
+                feed, fetched.etag or etag, fetched.last_modified or modified, 0, None, None
             )
+        )
         return None if fetched.status == 304 else fetched.body
 
     async def page(self, entry: Entry) -> None:
@@ -149,8 +154,11 @@ class _Run:
             self.fail(base, f"{exc}; will try again after {retry}")
             return
         if record is not None and record.failures and self.save:
-            self.state.save_fetch(FetchRecord(entry.link, None, None, 0, None, None))
+            self.state.save_fetch(
+                FetchRecord(entry.link, None, None, 0, None, None, entry.to_json())
+            )
         self.result.articles.append(article)
+        self.result.links[article.id] = entry.link
 
     def _article(self, base: str, entry: Entry, fetched: Fetched) -> Article:
         if fetched.content_type and "html" not in fetched.content_type:
@@ -178,17 +186,28 @@ async def collect_feeds(
     now: datetime | None = None,
     fetch_timeout: float = 20.0,
 ) -> FeedResult:
-    """The articles of every feed entry (and of pages waiting for a retry) not yet digested."""
+    """The articles of every feed entry not in a digest yet: those the feeds list now and
+    those seen before (a page that failed waits for its retry time)."""
     moment = now or datetime.now(UTC)
     async with Fetcher(timeout=fetch_timeout) as fetcher:
         run = _Run(state, fetcher, moment, not dry_run, taken)
         listed = await asyncio.gather(*(run.feed_entries(feed) for feed in config.feeds))
         entries = {e.link: e for feed_entries in listed for e in feed_entries}
-        for record in state.pending_fetches():
+        done = state.digested_links(entries)
+        if not dry_run:
+            state.remember_entries(
+                FetchRecord(e.link, None, None, 0, None, None, e.to_json())
+                for e in entries.values()
+                if e.link not in done
+            )
+        for record in state.pending_entries():
             entries.setdefault(record.url, Entry.from_json(record.url, record.entry))
-        _, done = state.digested((), entries)
+        done = state.digested_links(entries)
         wanted = [e for e in entries.values() if e.link not in done and _published_since(e, since)]
         await asyncio.gather(*(run.page(e) for e in wanted))
+    # Pages arrive in any order; articles (and so the budget) go in the feeds' order.
+    order = {e.link: i for i, e in enumerate(wanted)}
+    run.result.articles.sort(key=lambda a: order[run.result.links[a.id]])
     return run.result
 
 

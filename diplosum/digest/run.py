@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,8 +23,9 @@ from diplosum.digest.budget import Budget, plan_budget
 from diplosum.digest.config import DigestConfig
 from diplosum.digest.followups import find_follow_ups
 from diplosum.digest.lock import LockHeld, run_lock
-from diplosum.digest.sources import collect
+from diplosum.digest.sources import Found, collect
 from diplosum.digest.state import DigestState
+from diplosum.ids import UniqueNames
 from diplosum.llm.base import ExtractionBackend
 from diplosum.output import ensure_writable_folder
 from diplosum.pipeline import abrief
@@ -90,9 +92,10 @@ async def arun_digest(
     calling the model (see ``diplosum.batch.digest``)."""
     moment = now or datetime.now(config.zone())
     the_day = day or moment.astimezone(config.zone()).date().isoformat()
+    if dry_run:
+        return await _dry_run(config, moment, the_day, since)
     state = DigestState(config.state_path)
-    if not dry_run:
-        ensure_writable_folder(config.out_dir)
+    ensure_writable_folder(config.out_dir)
     try:
         with run_lock(config.state_path, wait=wait):
             if batch and not dry_run:
@@ -104,6 +107,20 @@ async def arun_digest(
             )
     except LockHeld as exc:
         return DigestResult(the_day, EXIT_OK, f"diplosum digest: {exc}; nothing done")
+
+
+async def _dry_run(
+    config: DigestConfig, now: datetime, day: str, since: date | None
+) -> DigestResult:
+    """What a run would do, without a lock and without creating or changing any file
+    (a state file that does not exist yet is stood in for by an empty temporary one)."""
+    if config.state_path.exists():
+        return await _locked_run(
+            config, DigestState(config.state_path), now, day, since, True, None
+        )
+    with tempfile.TemporaryDirectory(prefix="diplosum-dry-run-") as folder:
+        state = DigestState(Path(folder) / "state.sqlite3")
+        return await _locked_run(config, state, now, day, since, True, None)
 
 
 async def _locked_run(
@@ -118,12 +135,15 @@ async def _locked_run(
     batch: bool = False,
 ) -> DigestResult:
     found = await collect(config, state, now=now, since=since, dry_run=dry_run)
-    hashes, urls = state.digested(
-        (a.sha256 for a in found.articles), (a.url for a in found.articles if a.url)
-    )
-    new = [a for a in found.articles if a.sha256 not in hashes and (a.url or "") not in urls]
+    origin_of = {id(a): found.links.get(a.id) or _origin(a) for a in found.articles}
+    done = state.digested((a, origin_of[id(a)]) for a in found.articles)
+    fresh = [a for a in found.articles if a.id not in done]
     earlier = state.articles_of(day)
-    new = _distinct_ids(new, taken={a.id for a in earlier})
+    new = _distinct_ids(fresh, taken={a.id for a in earlier})
+    origins = {n.id: origin_of[id(a)] for a, n in zip(fresh, new, strict=True)}
+    links = {
+        n.id: found.links[a.id] for a, n in zip(fresh, new, strict=True) if a.id in found.links
+    }
     if not new and not found.failures:
         last = state.last_success()
         since_text = f" since {last}" if last else ""
@@ -150,23 +170,28 @@ async def _locked_run(
                 deferred=budget.deferred,
             )
     run_id = state.start_run(now)
-    result = await _brief_day(config, state, now, day, earlier, budget, found.failures, backend)
+    result = await _brief_day(
+        config, state, now, day, earlier, budget, found, backend, origins=origins, links=links
+    )
     outcome = {EXIT_OK: "ok", EXIT_PARTIAL: "partial"}.get(result.exit_code, "failed")
     state.finish_run(run_id, now, day, outcome)
     return result
 
 
+def _origin(article: Article) -> str:
+    """Where an article comes from, for telling a new article from one already digested."""
+    if article.path:
+        return os.path.abspath(article.path)
+    return article.url or f"id:{article.id}"
+
+
 def _distinct_ids(articles: Sequence[Article], *, taken: set[str]) -> list[Article]:
+    """The articles, renamed where an earlier run today already used the id."""
+    names = UniqueNames(taken)
     out = []
     for article in articles:
-        candidate, n = article.id, 1
-        while candidate in taken:
-            n += 1
-            candidate = f"{article.id}-{n}"
-        taken.add(candidate)
-        out.append(
-            article if candidate == article.id else article.model_copy(update={"id": candidate})
-        )
+        name = names.make(article.id)
+        out.append(article if name == article.id else article.model_copy(update={"id": name}))
     return out
 
 
@@ -177,8 +202,11 @@ async def _brief_day(
     day: str,
     earlier: list[Article],
     budget: Budget,
-    ingest_failures: list[Failure],
+    found: Found,
     backend: ExtractionBackend | None,
+    *,
+    origins: dict[str, str],
+    links: dict[str, str],
 ) -> DigestResult:
     articles = [*earlier, *budget.selected]
     brief = await abrief(
@@ -194,15 +222,18 @@ async def _brief_day(
     follow_ups = find_follow_ups(brief.events, state.past_events(day))
     brief = brief.model_copy(
         update={
-            "failures": [*brief.failures, *ingest_failures],
+            "failures": [*brief.failures, *found.failures],
             "follow_ups": follow_ups,
             "deferred": budget.deferred,
         }
     )
-    outputs = _write(config.out_dir, day, brief)
     failed = {f.source_id for f in brief.failures}
-    state.record_digest(day, [a for a in articles if a.id not in failed], brief.events, now)
     summarised = [a for a in budget.selected if a.id not in failed]
+    # A day with nothing in it yet keeps latest.* pointing at the last real digest.
+    outputs = _write(config.out_dir, day, brief, latest=bool(summarised or earlier))
+    state.record_digest(
+        day, summarised, brief.events, now, origins=origins, links=links, feeds=found.feeds
+    )
     code = (
         EXIT_OK if not brief.failures else EXIT_PARTIAL if summarised or earlier else EXIT_NOTHING
     )
@@ -227,15 +258,16 @@ async def _brief_day(
     )
 
 
-def _write(out_dir: Path, day: str, brief: Brief) -> list[Path]:
+def _write(out_dir: Path, day: str, brief: Brief, *, latest: bool) -> list[Path]:
     texts = {"md": brief.to_markdown(), "json": brief.to_json() + "\n", "html": brief.to_html()}
     written = []
     for suffix, text in texts.items():
         dated = out_dir / f"{day}.{suffix}"
         write_atomic(dated, text)
         written.append(dated)
-    for suffix, text in texts.items():
-        write_atomic(out_dir / f"latest.{suffix}", text)
+    if latest:
+        for suffix, text in texts.items():
+            write_atomic(out_dir / f"latest.{suffix}", text)
     return written
 
 

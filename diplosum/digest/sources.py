@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 
 from diplosum.article import Article
 from diplosum.contracts.brief import Failure
 from diplosum.digest.config import DigestConfig
-from diplosum.digest.state import DigestState
+from diplosum.digest.state import DigestState, FetchRecord
 from diplosum.ingest.load import load_articles
 
 
@@ -17,14 +18,17 @@ from diplosum.ingest.load import load_articles
 class Found:
     articles: list[Article] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    links: dict[str, str] = field(default_factory=dict)  # feed article id -> entry link
+    feeds: list[FetchRecord] = field(default_factory=list)  # validators to keep
 
 
 async def collect(
     config: DigestConfig, state: DigestState, *, now: datetime, since: date | None, dry_run: bool
 ) -> Found:
     found = Found()
-    if config.inbox:
-        loaded = load_articles(list(config.inbox))
+    inbox = [p for p in config.inbox if not _empty_folder(p)]
+    if inbox:
+        loaded = load_articles(inbox)
         found.articles += [a for a in loaded.articles if _after(a, since, config)]
         found.failures += loaded.failures
     if config.feeds:
@@ -42,7 +46,21 @@ async def collect(
         )
         found.articles += feed_found.articles
         found.failures += feed_found.failures
+        found.links = feed_found.links
+        found.feeds = feed_found.validators
     return found
+
+
+def _empty_folder(path: Path) -> bool:
+    """An inbox folder with nothing in it to read: nothing new, not a failure (processed
+    files are often moved out). A folder holding only other files still is a failure."""
+    try:
+        if not path.is_dir():
+            return False
+        with os.scandir(path) as entries:
+            return not any(not e.name.startswith(".") for e in entries)
+    except OSError:
+        return False
 
 
 def _after(article: Article, since: date | None, config: DigestConfig) -> bool:

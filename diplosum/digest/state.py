@@ -1,11 +1,15 @@
 """The digest's memory between runs: a SQLite file (WAL), migrated in order.
 
-- ``articles``: every article that went into a digest, by content hash (and
-  canonical URL when known), with its day and the article itself, so a later run
-  the same day can rebuild that day's digest (its answers come from the cache).
+- ``articles``: every article that went into a digest, by content hash and origin
+  (its file's absolute path, or its feed entry's link) and canonical URL when known,
+  with its day and the article itself, so a later run the same day can rebuild that
+  day's digest (its answers come from the cache). A copy of an article in another
+  file is a source of its own; an edited file is a new article.
 - ``events``: the events of past digests, to tell follow-ups from new events.
-- ``fetches``: per page URL, the validators of the last fetch (ETag,
-  Last-Modified) and, for a page that failed, when to try again.
+- ``fetches``: per feed URL, the validators of the last fetch that went into a
+  digest (ETag, Last-Modified); per feed entry not in a digest yet, what the feed said
+  of it and, when its page failed, when to try again. An entry stays until a digest
+  holds it, whatever the feed answers later (a 304 included).
 - ``runs``: when each run started and finished, and how.
 
 Nothing is marked as digested until the digest files are written, so a run that is
@@ -17,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,18 +29,22 @@ from pathlib import Path
 from diplosum.article import Article
 from diplosum.contracts.brief import BriefEvent
 from diplosum.errors import ConfigurationError
+from diplosum.store.migrate import migrate, statements
 
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE articles (
-        sha256 TEXT PRIMARY KEY,
+        sha256 TEXT NOT NULL,
         url TEXT,
         article_id TEXT NOT NULL,
         day TEXT NOT NULL,
         article TEXT NOT NULL,
-        added_at TEXT NOT NULL
+        added_at TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        PRIMARY KEY (sha256, origin)
     );
     CREATE INDEX articles_url ON articles(url);
+    CREATE INDEX articles_origin ON articles(origin);
     CREATE INDEX articles_day ON articles(day);
     CREATE TABLE events (
         day TEXT NOT NULL,
@@ -105,34 +113,31 @@ class DigestState:
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> None:
-        """Apply the missing migrations in one write transaction, so two processes
-        opening a new state file at once never both try to create it."""
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            (version,) = conn.execute("PRAGMA user_version").fetchone()
-            if version > len(MIGRATIONS):
-                raise sqlite3.DatabaseError(
-                    f"made by a newer diplosum (schema {version}, this one knows {len(MIGRATIONS)})"
-                )
-            for number in range(version, len(MIGRATIONS)):
-                for statement in MIGRATIONS[number].split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {number + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        migrate(conn, [statements(script) for script in MIGRATIONS])
 
     # -- articles ------------------------------------------------------------------
 
-    def digested(self, sha256s: Iterable[str], urls: Iterable[str]) -> tuple[set[str], set[str]]:
-        """Of these hashes and URLs, the ones already in a digest."""
-        hashes, links = list(sha256s), list(urls)
+    def digested(self, articles: Iterable[tuple[Article, str]]) -> set[str]:
+        """The ids of those (article, origin) pairs already in a digest: the same text
+        from the same origin, or the same URL."""
+        wanted = list(articles)
         with self._connect() as conn:
-            seen_hashes = _present(conn, "sha256", hashes)
-            seen_urls = _present(conn, "url", links)
-        return seen_hashes, seen_urls
+            pairs = {
+                (str(h), str(o))
+                for chunk in _chunks([a.sha256 for a, _ in wanted])
+                for h, o in conn.execute(
+                    f"SELECT sha256, origin FROM articles WHERE sha256 IN ({_marks(chunk)})",
+                    chunk,
+                )
+            }
+        urls = self.digested_links(a.url for a, _ in wanted if a.url)
+        return {a.id for a, o in wanted if (a.sha256, o) in pairs or (a.url or "") in urls}
+
+    def digested_links(self, links: Iterable[str]) -> set[str]:
+        """Of these URLs, the ones a digested article has as its URL or feed link."""
+        wanted = list(links)
+        with self._connect() as conn:
+            return _present(conn, "url", wanted) | _present(conn, "origin", wanted)
 
     def articles_of(self, day: str) -> list[Article]:
         with self._connect() as conn:
@@ -142,18 +147,43 @@ class DigestState:
         return [Article.model_validate_json(row[0]) for row in rows]
 
     def record_digest(
-        self, day: str, articles: Sequence[Article], events: Sequence[BriefEvent], now: datetime
+        self,
+        day: str,
+        articles: Sequence[Article],
+        events: Sequence[BriefEvent],
+        now: datetime,
+        *,
+        origins: Mapping[str, str],
+        links: Mapping[str, str] | None = None,
+        feeds: Sequence[FetchRecord] = (),
     ) -> None:
-        """Mark ``articles`` as digested on ``day`` and make ``events`` that day's events."""
+        """Mark ``articles`` as digested on ``day`` (``origins`` by id; ``links``: the
+        feed links of those from feeds), make ``events`` that day's events, forget the
+        feed entries now digested and keep the feeds' validators, in one transaction."""
         stamp = now.isoformat(timespec="seconds")
+        links = links or {}
         with self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany(
-                "INSERT OR IGNORE INTO articles VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (a.sha256, a.url, a.id, day, a.model_dump_json(exclude={"sha256"}), stamp)
+                    (
+                        a.sha256,
+                        a.url,
+                        a.id,
+                        day,
+                        a.model_dump_json(exclude={"sha256"}),
+                        stamp,
+                        origins[a.id],
+                    )
                     for a in articles
                 ],
+            )
+            done = [links[a.id] for a in articles if a.id in links]
+            conn.executemany("DELETE FROM fetches WHERE url = ?", [(link,) for link in done])
+            conn.executemany(
+                "INSERT OR REPLACE INTO fetches VALUES (?, ?, ?, 0, NULL, NULL, NULL)",
+                [(f.url, f.etag, f.last_modified) for f in feeds],
             )
             conn.execute("DELETE FROM events WHERE day = ?", (day,))
             conn.executemany(
@@ -176,11 +206,32 @@ class DigestState:
             row = conn.execute("SELECT * FROM fetches WHERE url = ?", (url,)).fetchone()
         return None if row is None else FetchRecord(*row)
 
-    def pending_fetches(self) -> list[FetchRecord]:
-        """Pages that failed before and are waiting to be tried again."""
+    def pending_entries(self) -> list[FetchRecord]:
+        """Feed entries seen before and not in a digest yet."""
         with self._connect() as conn:
-            rows = conn.execute("SELECT * FROM fetches WHERE failures > 0 ORDER BY url").fetchall()
+            rows = conn.execute(
+                "SELECT * FROM fetches WHERE entry IS NOT NULL ORDER BY url"
+            ).fetchall()
         return [FetchRecord(*row) for row in rows]
+
+    def remember_entries(self, records: Iterable[FetchRecord]) -> None:
+        """Keep these feed entries until a digest holds them (known ones stay as they are)."""
+        with self._connect() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO fetches VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        r.url,
+                        r.etag,
+                        r.last_modified,
+                        r.failures,
+                        r.retry_after,
+                        r.last_error,
+                        r.entry,
+                    )
+                    for r in records
+                ],
+            )
 
     def save_fetch(self, record: FetchRecord) -> None:
         with self._connect() as conn:
@@ -222,13 +273,20 @@ class DigestState:
         return None if row is None or row[0] is None else str(row[0])
 
 
+def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _marks(chunk: list[str]) -> str:
+    return ",".join("?" * len(chunk))
+
+
 def _present(conn: sqlite3.Connection, column: str, values: list[str]) -> set[str]:
     found: set[str] = set()
-    for start in range(0, len(values), 500):
-        chunk = values[start : start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk in _chunks(values):
         rows = conn.execute(
-            f"SELECT {column} FROM articles WHERE {column} IN ({marks})", chunk
+            f"SELECT {column} FROM articles WHERE {column} IN ({_marks(chunk)})", chunk
         ).fetchall()
         found.update(str(r[0]) for r in rows)
     return found

@@ -20,18 +20,16 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Final
-
-import httpx2
-import openai
-from openai import AsyncOpenAI
-from openai.types import Batch
+from typing import TYPE_CHECKING, Any, Final
 
 from diplosum.errors import DiplosumError, ModelError
 from diplosum.llm import modes
 from diplosum.llm.base import CallStats, ExtractionRequest
-from diplosum.llm.clients import build_client
 from diplosum.llm.settings import ClientSettings, url_host
+
+if TYPE_CHECKING:  # the SDK is imported when a batch is made or read, not before
+    import httpx2
+    from openai.types import Batch
 
 BATCH_ENDPOINT: Final = "/v1/chat/completions"
 COMPLETION_WINDOW: Final = "24h"
@@ -51,27 +49,37 @@ class BatchAPIError(DiplosumError):
     """A Files or Batches call failed (the message names the host, never the key)."""
 
 
-class _LocalTransport(httpx2.AsyncBaseTransport):
-    """Keeps the request the SDK built and answers it with ``answer``."""
+class _Captured:
+    """The request the SDK built (its JSON body and path)."""
 
-    def __init__(self, answer: bytes) -> None:
-        self.answer = answer
+    def __init__(self) -> None:
         self.body: Any = None
         self.path = ""
 
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        self.body = json.loads(await request.aread())
-        self.path = request.url.path
-        return httpx2.Response(
-            200, content=self.answer, headers={"content-type": "application/json"}
-        )
+
+def _local_transport(answer: bytes, captured: _Captured) -> httpx2.AsyncBaseTransport:
+    """An HTTP transport that keeps the request in ``captured`` and answers ``answer``."""
+    import httpx2
+
+    class LocalTransport(httpx2.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+            captured.body = json.loads(await request.aread())
+            captured.path = request.url.path
+            return httpx2.Response(
+                200, content=answer, headers={"content-type": "application/json"}
+            )
+
+    return LocalTransport()
 
 
 async def _through_sdk(
     request: ExtractionRequest, options: modes.SendOptions, answer: bytes
-) -> tuple[Any, _LocalTransport]:
-    transport = _LocalTransport(answer)
-    async with httpx2.AsyncClient(transport=transport) as http:
+) -> tuple[Any, _Captured]:
+    import httpx2
+    from openai import AsyncOpenAI
+
+    transport = _Captured()
+    async with httpx2.AsyncClient(transport=_local_transport(answer, transport)) as http:
         client = AsyncOpenAI(
             api_key="local", base_url=_LOCAL_BASE_URL, max_retries=0, http_client=http
         )
@@ -190,6 +198,11 @@ class BatchAPI:
     """The Files and Batches calls of one endpoint (see the module docstring)."""
 
     def __init__(self, settings: ClientSettings) -> None:
+        import openai
+
+        from diplosum.llm.clients import build_client
+
+        self._sdk_error: type[Exception] = openai.OpenAIError
         built = build_client(settings)
         self._client = built.client
         self._secret = built.secret
@@ -209,7 +222,7 @@ class BatchAPI:
             created = await self._client.files.create(
                 file=(name, data, "application/jsonl"), purpose="batch"
             )
-        except openai.OpenAIError as exc:
+        except self._sdk_error as exc:
             raise self._error("uploading the batch file", exc) from None
         return created.id
 
@@ -224,7 +237,7 @@ class BatchAPI:
                 seen += 1
                 if seen >= LIST_SCAN:
                     break
-        except openai.OpenAIError as exc:
+        except self._sdk_error as exc:
             raise self._error("listing batches", exc) from None
         return None
 
@@ -236,20 +249,20 @@ class BatchAPI:
                 input_file_id=file_id,
                 metadata={JOB_METADATA_KEY: job_key},
             )
-        except openai.OpenAIError as exc:
+        except self._sdk_error as exc:
             raise self._error("creating the batch", exc) from None
         return BatchInfo.of(batch)
 
     async def retrieve(self, batch_id: str) -> BatchInfo:
         try:
             batch = await self._client.batches.retrieve(batch_id)
-        except openai.OpenAIError as exc:
+        except self._sdk_error as exc:
             raise self._error(f"reading batch {batch_id}", exc) from None
         return BatchInfo.of(batch)
 
     async def content(self, file_id: str) -> bytes:
         try:
             response = await self._client.files.content(file_id)
-        except openai.OpenAIError as exc:
+        except self._sdk_error as exc:
             raise self._error(f"downloading file {file_id}", exc) from None
         return response.content

@@ -14,22 +14,13 @@ Whatever the mode, the result is the same validated ``ArticleExtraction``, or an
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 import pydantic
-from openai import AsyncOpenAI, omit
-from openai._legacy_response import LegacyAPIResponse
-from openai.types.chat import (
-    ChatCompletion,
-    ChatCompletionAssistantMessageParam,
-    ChatCompletionFunctionToolParam,
-    ChatCompletionMessageParam,
-    ChatCompletionNamedToolChoiceParam,
-)
 
 from diplosum.contracts.extraction import ArticleExtraction
 from diplosum.errors import ModelError
@@ -37,12 +28,35 @@ from diplosum.llm.base import ExtractionRequest, Mode
 from diplosum.llm.models import sampling
 from diplosum.llm.tokens import TokenCount, count_tokens
 
-TOOL: ChatCompletionFunctionToolParam = openai.pydantic_function_tool(ArticleExtraction)
-TOOL_NAME: str = TOOL["function"]["name"]
+if TYPE_CHECKING:  # the SDK is imported when a request is sent, not before
+    import openai
+    from openai import AsyncOpenAI
+    from openai._legacy_response import LegacyAPIResponse
+    from openai.types.chat import (
+        ChatCompletion,
+        ChatCompletionAssistantMessageParam,
+        ChatCompletionFunctionToolParam,
+        ChatCompletionMessageParam,
+        ChatCompletionNamedToolChoiceParam,
+    )
+
+#: The function ``tools`` mode forces (``openai.pydantic_function_tool``'s default name).
+TOOL_NAME: str = ArticleExtraction.__name__
 TOOL_CHOICE: ChatCompletionNamedToolChoiceParam = {
     "type": "function",
     "function": {"name": TOOL_NAME},
 }
+
+
+@functools.cache
+def tool() -> ChatCompletionFunctionToolParam:
+    """The ``tools`` mode function, built by the SDK (imported on first use)."""
+    import openai
+
+    built = openai.pydantic_function_tool(ArticleExtraction)
+    assert built["function"]["name"] == TOOL_NAME
+    return built
+
 
 #: Appended to the system prompt in ``json_object`` mode.
 JSON_OBJECT_INSTRUCTIONS = (
@@ -115,6 +129,8 @@ async def send(
     ``request.mode`` is a mode as sent (``auto`` is resolved by the backend).
     Raises the SDK's exceptions (status errors, timeouts, connection errors).
     """
+    from openai import omit
+
     opts = options or SendOptions()
     sent = sent_temperature(request)
     temperature = sent if sent is not None else omit
@@ -137,7 +153,7 @@ async def send(
         return await completions.parse(
             model=request.model,
             messages=messages,
-            tools=[TOOL],
+            tools=[tool()],
             tool_choice=TOOL_CHOICE,
             temperature=temperature,
             max_completion_tokens=max_completion_tokens,
@@ -163,6 +179,8 @@ class MalformedResponse(ValueError):
 
 def plain_completion(raw: LegacyAPIResponse[Any]) -> ChatCompletion:
     """The response as a lenient ``ChatCompletion`` (no SDK parsing or validation)."""
+    from openai.types.chat import ChatCompletion
+
     try:
         body = raw.http_response.json()
     except ValueError as exc:

@@ -177,13 +177,12 @@ class OpenAIBackend:
         self, request: ExtractionRequest, stats: CallStats, *, auto: bool
     ) -> ModelReply:
         messages = modes.initial_messages(request)
-        expected = self._expected_prompt_tokens(request)
         max_answers = self._settings.max_reasks + 1
         outcome: modes.Outcome | None = None
         for answer in range(1, max_answers + 1):
             raw, completion = await self._call(request, messages, stats, auto=auto)
             if answer == 1:
-                self._check_truncation(request, completion, expected)
+                self._check_truncation(request, completion)
             outcome = modes.interpret(raw, completion, request.mode)
             if outcome.extraction is not None:
                 return ModelReply(
@@ -360,11 +359,13 @@ class OpenAIBackend:
     def _expected_prompt_tokens(self, request: ExtractionRequest) -> int:
         return modes.prompt_tokens(request, encoding=self._settings.token_encoding).tokens
 
-    def _check_truncation(
-        self, request: ExtractionRequest, completion: ChatCompletion, expected: int
-    ) -> None:
+    def _check_truncation(self, request: ExtractionRequest, completion: ChatCompletion) -> None:
+        """Counted once the answer is in, never before sending."""
         reported = completion.usage.prompt_tokens if completion.usage is not None else None
-        if not reported or expected < TRUNCATION_MIN_TOKENS:
+        if not reported:
+            return
+        expected = self._expected_prompt_tokens(request)
+        if expected < TRUNCATION_MIN_TOKENS:
             return
         if reported < expected * TRUNCATION_RATIO:
             log.warning(

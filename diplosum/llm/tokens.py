@@ -14,6 +14,7 @@ cl100k for a model that uses o200k) is visible as such.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
@@ -106,5 +107,11 @@ def encoding_name(model: str | None = None, *, encoding: str | None = None) -> s
 def count_tokens(text: str, model: str | None = None, *, encoding: str | None = None) -> TokenCount:
     """Count ``text``'s tokens for ``model`` without touching the network."""
     name = encoding_name(model, encoding=encoding)
-    enc = tiktoken.get_encoding(name)
-    return TokenCount(tokens=len(enc.encode(text, disallowed_special=())), encoding=name)
+    return TokenCount(tokens=_count(text, name), encoding=name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _count(text: str, name: str) -> int:
+    """Remembered: a run counts each prompt before or while sending it and, for the
+    truncation check, again once it is answered."""
+    return len(tiktoken.get_encoding(name).encode(text, disallowed_special=()))

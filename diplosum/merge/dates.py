@@ -33,8 +33,10 @@ class PartialDate:
     # Ordinals of the first and last day of the period, computed once.
     first: int = field(init=False, compare=False, repr=False)
     last: int = field(init=False, compare=False, repr=False)
+    _hash: int = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.year, self.month, self.day)))
         first = date(self.year, self.month or 1, self.day or 1).toordinal()
         if self.day is not None:
             last = first
@@ -44,6 +46,9 @@ class PartialDate:
             last = date(self.year, month, end).toordinal()
         object.__setattr__(self, "first", first)
         object.__setattr__(self, "last", last)
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @property
     def precision(self) -> int:
@@ -102,11 +107,16 @@ class Span:
     lo: int = field(init=False, compare=False, repr=False)
     hi: int = field(init=False, compare=False, repr=False)
     precision: int = field(init=False, compare=False, repr=False)
+    _hash: int = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lo", self.start.first)
         object.__setattr__(self, "hi", (self.end or self.start).last)
         object.__setattr__(self, "precision", self.start.precision)
+        object.__setattr__(self, "_hash", hash((self.start, self.end)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def value(self) -> str:
         """ "2024-08-27/2024-08-29" for a range, "2024-08" for a single period."""

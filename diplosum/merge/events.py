@@ -2,10 +2,13 @@
 
 Candidates are blocked (see ``_candidates``) so the work grows with the number of
 events that share people, not with the square of all events.
-Each candidate pair is scored (``score``); accepted pairs are then joined best score
-first, refusing any join that would put two events of one article together, mix dates
-more than ``NEAR_DAYS`` apart, mix a call with an in-person event, or mix places that
-are far apart (``places.FAR``) unless the pair itself was accepted despite its places.
+Each candidate pair is scored (``score``). Accepted pairs of dated reports are joined
+best score first; then an undated report joins the dated event it fits when all the
+dated events it fits are one, else it clusters only with other undated reports
+(``attach`` may place those later). A join is refused when it would put two events of
+one article together, mix dates more than ``NEAR_DAYS`` apart, mix a call with an
+in-person event, or mix places that are far apart (``places.FAR``) unless the pair
+itself was accepted despite its places.
 Identical reports (same kind, date, place, people and title: syndicated copies) are
 scored once, so a story copied by a thousand outlets costs what one report costs.
 """
@@ -114,6 +117,13 @@ def _people(a: Unit, b: Unit) -> float | None:
     return shared / (la + lb - shared)
 
 
+def _weak_people(a: Unit, b: Unit, same_kind: bool) -> bool:
+    """For lists that each name someone the other lacks: too weak to be one event."""
+    if a.span is None and b.span is None:
+        return True
+    return not same_kind and len(a.persons & b.persons) < 2
+
+
 def title_similarity(a: str, b: str) -> float:
     """rapidfuzz token set ratio rescaled so that 50 (one shared word) and below is 0."""
     return max(0.0, fuzz.token_set_ratio(a, b) - 50.0) / 50.0
@@ -130,6 +140,9 @@ def score(a: Unit, b: Unit, *, copies: bool = False) -> Verdict | None:
     share, or else near-identical titles (0.8), no call against an in-person event, and
     the same people. Different places need overlapping day-precise dates and shared
     people; near dates need the same place. A call never merges with an in-person event.
+    When each side names someone the other lacks, two undated reports are never one
+    event, and dated ones sharing a single person must be of one kind: one person at
+    two meetings on one day in one city is common (a minister's bilaterals at a summit).
     """
     if (a.source_id == b.source_id and not copies) or (a.kind == "call") != (b.kind == "call"):
         return None
@@ -160,6 +173,8 @@ def score(a: Unit, b: Unit, *, copies: bool = False) -> Verdict | None:
     if place < 0 and (date < W_DATE[3] or people <= 0):
         return None
     if date < 0 and (place <= 0 or people <= 0):
+        return None
+    if overlap is not None and overlap < 1.0 and _weak_people(a, b, same_kind):
         return None
     if date <= 0 and place <= 0:
         everyone = overlap == 1.0 or (overlap is None and not a.persons and not b.persons)

@@ -78,7 +78,8 @@ _NOT_CITIES = frozenset({"of", "mobile", "university", "house", "hall", "centre"
 EARTH_KM = 6371.0
 
 
-@dataclass(frozen=True, slots=True)
+# Each city is one gazetteer entry: compared and hashed by identity, which is cheap.
+@dataclass(frozen=True, slots=True, eq=False)
 class City:
     name: str
     country: str

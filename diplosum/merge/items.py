@@ -92,10 +92,12 @@ def topic_words(text: str) -> str:
     return " ".join(sorted(content))
 
 
+@lru_cache(maxsize=65536)
 def same_topic(a: str, b: str) -> bool:
     return a == b or fuzz.token_set_ratio(a, b) >= TOPIC_SAME
 
 
+@lru_cache(maxsize=65536)
 def same_outcome(a: str, b: str) -> bool:
     """Outcomes are sentences: similar word sets that share at least two words."""
     if a == b:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 
 from diplosum.contracts.brief import Attribution
 from diplosum.merge.names import (
@@ -60,6 +60,30 @@ def make_mention(
 ) -> Mention:
     """The model's ``full_name`` and ``office``, when given, are preferred to the name
     and role as written; the name as written is still kept as an alias."""
+    parsed, norm_role, raw_role, norm_affiliation, raw_affiliation, country = _described(
+        name, role, affiliation, full_name, office
+    )
+    return Mention(
+        unit=unit,
+        source_id=source_id,
+        name=parsed,
+        role=norm_role,
+        raw_role=raw_role,
+        affiliation=norm_affiliation,
+        raw_affiliation=raw_affiliation,
+        attribution=attribution,
+        country=country,
+    )
+
+
+_Described = tuple[Name, Role | None, str | None, Affiliation | None, str | None, str | None]
+
+
+@lru_cache(maxsize=65536)
+def _described(
+    name: str, role: str | None, affiliation: str | None, full_name: str | None, office: str | None
+) -> _Described:
+    """What a mention says about its person; one parse per distinct wording."""
     parsed = parse_name(name)
     if full_name and full_name.strip():
         full = parse_name(full_name)
@@ -74,17 +98,9 @@ def make_mention(
     country = norm_affiliation.country if norm_affiliation is not None else None
     if country is None and norm_role is not None:
         country = norm_role.country
-    return Mention(
-        unit=unit,
-        source_id=source_id,
-        name=parsed,
-        role=norm_role,
-        raw_role=role.strip() if role and role.strip() else None,
-        affiliation=norm_affiliation,
-        raw_affiliation=affiliation.strip() if affiliation and affiliation.strip() else None,
-        attribution=attribution,
-        country=country,
-    )
+    raw_role = role.strip() if role and role.strip() else None
+    raw_affiliation = affiliation.strip() if affiliation and affiliation.strip() else None
+    return parsed, norm_role, raw_role, norm_affiliation, raw_affiliation, country
 
 
 @dataclass

@@ -16,7 +16,7 @@ given (a venue: "Sunnylands estate", "Great Hall of the People"). Two places rel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from diplosum.merge.gazetteer import City, country_named, distance_km, gazetteer, is_capital
@@ -99,10 +99,12 @@ class Place:
     words: frozenset[str]
     # The region and country came from the city's entry, not from the text.
     inferred: bool = False
+    # Tokens for blocking: city, region and venue words, and ``#`` + the country.
+    key: frozenset[str] = field(init=False, compare=False, repr=False)
+    # Places are hashed often (sets, caches): once is enough.
+    _hash: int = field(init=False, compare=False, repr=False)
 
-    @property
-    def key(self) -> frozenset[str]:
-        """Tokens for blocking: city, region and venue words, and ``#`` + the country."""
+    def __post_init__(self) -> None:
         out = set(self.words)
         if self.city is not None:
             out.add(self.city.name)
@@ -110,7 +112,12 @@ class Place:
             out.add(self.region)
         if self.country is not None:
             out.add("#" + self.country)
-        return frozenset(out)
+        object.__setattr__(self, "key", frozenset(out))
+        fields = (self.country, self.region, self.city, self.words, self.inferred)
+        object.__setattr__(self, "_hash", hash(fields))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def specificity(self) -> int:
         """How much the place says: venue, town, region, country."""

@@ -8,7 +8,7 @@ of affiliation. Only roles one person holds at a time (``single``) can conflict.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from diplosum.merge.places import leading_country
@@ -98,6 +98,13 @@ class Role:
     words: frozenset[str]
     # The office, whatever the wording: "top diplomat" -> "foreign minister".
     office: str = ""
+    _hash: int = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.key, self.country, self.office)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 def _canonical(toks: list[str]) -> str:

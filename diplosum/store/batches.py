@@ -29,6 +29,7 @@ from pathlib import Path
 
 from diplosum.errors import ConfigurationError
 from diplosum.llm.base import ExtractionRequest
+from diplosum.store.migrate import migrate, statements
 
 BATCHES_ENV = "DIPLOSUM_BATCHES"
 
@@ -167,16 +168,7 @@ class BatchStore:
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> None:
-        (version,) = conn.execute("PRAGMA user_version").fetchone()
-        if version > SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(
-                f"made by a newer diplosum (schema {version}, this one knows {SCHEMA_VERSION})"
-            )
-        for number in range(version, SCHEMA_VERSION):
-            conn.executescript(
-                f"BEGIN IMMEDIATE; {MIGRATIONS[number]}; "
-                f"PRAGMA user_version = {number + 1}; COMMIT;"
-            )
+        migrate(conn, [statements(script) for script in MIGRATIONS])
 
     @property
     def schema_version(self) -> int:
