@@ -306,3 +306,41 @@ def test_an_empty_inbox_is_nothing_new_and_keeps_latest(
     assert main([*base, "--day", "2026-12-02"]) == 0
     assert "no new articles" in capsys.readouterr().err
     assert (out / "latest.md").read_text() == latest
+
+
+def test_an_article_that_fails_waits_before_it_is_paid_for_again(
+    chat_server: ChatServer, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from diplosum.digest import run_digest
+    from tests.chat_server import HttpError
+
+    inbox = tmp_path / "inbox"
+    write_articles(inbox, range(2))
+    broken = True
+
+    def flaky(request: RecordedRequest) -> Action:
+        if broken and "Tomas Novak" in request.user_text:
+            return HttpError(400, "this model cannot read that", type="invalid_request_error")
+        return responder(request)
+
+    chat_server.responder = flaky
+    config = load_config(None, {"inbox": [inbox], "out_dir": tmp_path / "out",
+                                "base_url": chat_server.base_url})  # fmt: skip
+    now = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
+    first = run_digest(config, now=now)
+    assert first.exit_code == 1 and len(chat_server.requests) == 2
+    second = run_digest(config, now=now + timedelta(minutes=30))
+    assert second.exit_code == 1 and len(chat_server.requests) == 2  # not sent again
+    assert second.brief is not None
+    (waiting,) = second.brief.failures
+    assert waiting.source_id == "article-01"
+    assert (
+        "failed 1 time(s)" in waiting.error
+        and "next try after 2026-12-01T07:00:00" in waiting.error
+    )
+    broken = False
+    third = run_digest(config, now=now + timedelta(hours=2))
+    assert third.exit_code == 0 and len(chat_server.requests) == 3
+    assert third.brief is not None and len(third.brief.sources) == 2

@@ -30,6 +30,7 @@ from diplosum.batch.plan import BatchPlan, CacheOnlyBackend, plan_batch
 from diplosum.batch.pricing import BATCH_DISCOUNT, batch_cost_usd, describe_cost
 from diplosum.batch.submit import Hook, SubmitReport, Submitter
 from diplosum.contracts.brief import Brief
+from diplosum.digest.lock import run_lock
 from diplosum.errors import ConfigurationError
 from diplosum.llm.base import ExtractionBackend
 from diplosum.llm.batch_wire import BatchAPI
@@ -111,7 +112,8 @@ async def collect(
         failed=failed,
     )
     try:
-        return await collector.collect()
+        with run_lock(store.path, wait=True):  # two collectors would retry lines twice
+            return await collector.collect()
     finally:
         await collector.aclose()
         await api.aclose()
@@ -128,9 +130,12 @@ async def submit(
 ) -> SubmitReport:
     api = BatchAPI(settings)
     try:
-        return await Submitter(store, api, settings, after_upload=after_upload).submit(
-            plan.to_submit
-        )
+        # Submitter checks what is already waiting; the lock makes that check and the
+        # submission one step, so two runs at once never submit the same requests.
+        with run_lock(store.path, wait=True):
+            return await Submitter(store, api, settings, after_upload=after_upload).submit(
+                plan.to_submit
+            )
     finally:
         await api.aclose()
 

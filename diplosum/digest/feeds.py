@@ -16,7 +16,7 @@ import calendar
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +25,7 @@ import feedparser
 
 from diplosum.article import Article
 from diplosum.contracts.brief import Failure
+from diplosum.digest.backoff import retry_delay
 from diplosum.digest.config import DigestConfig
 from diplosum.digest.fetch import Fetched, Fetcher, FetchError, decode_body
 from diplosum.digest.state import DigestState, FetchRecord
@@ -34,13 +35,7 @@ from diplosum.ingest.decode import Undecodable
 from diplosum.ingest.html import extract_page
 from diplosum.safetext import one_line
 
-MAX_RETRY_DELAY = timedelta(hours=24)
 _ID_JUNK = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-def retry_delay(failures: int) -> timedelta:
-    """How long to wait after the n-th consecutive failure: 1 h, 2 h, 4 h ... at most a day."""
-    return min(timedelta(hours=2 ** max(0, failures - 1)), MAX_RETRY_DELAY)
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,13 @@ from pathlib import Path
 
 from diplosum.article import Article
 from diplosum.contracts.brief import Brief, Deferred, Failure
+from diplosum.digest.backoff import retry_delay
 from diplosum.digest.budget import Budget, plan_budget
 from diplosum.digest.config import DigestConfig
 from diplosum.digest.followups import find_follow_ups
 from diplosum.digest.lock import LockHeld, run_lock
 from diplosum.digest.sources import Found, collect
-from diplosum.digest.state import DigestState
+from diplosum.digest.state import DigestState, FailedArticle
 from diplosum.ids import UniqueNames
 from diplosum.llm.base import ExtractionBackend
 from diplosum.output import ensure_writable_folder
@@ -140,10 +141,11 @@ async def _locked_run(
     fresh = [a for a in found.articles if a.id not in done]
     earlier = state.articles_of(day)
     new = _distinct_ids(fresh, taken={a.id for a in earlier})
-    origins = {n.id: origin_of[id(a)] for a, n in zip(fresh, new, strict=True)}
-    links = {
-        n.id: found.links[a.id] for a, n in zip(fresh, new, strict=True) if a.id in found.links
-    }
+    renamed = list(zip(fresh, new, strict=True))
+    origins = {n.id: origin_of[id(a)] for a, n in renamed}
+    links = {n.id: found.links[a.id] for a, n in renamed if a.id in found.links}
+    new, retry_later = _not_waiting(state, new, origins, now)
+    found.failures += retry_later
     if not new and not found.failures:
         last = state.last_success()
         since_text = f" since {last}" if last else ""
@@ -176,6 +178,49 @@ async def _locked_run(
     outcome = {EXIT_OK: "ok", EXIT_PARTIAL: "partial"}.get(result.exit_code, "failed")
     state.finish_run(run_id, now, day, outcome)
     return result
+
+
+def _not_waiting(
+    state: DigestState, articles: list[Article], origins: dict[str, str], now: datetime
+) -> tuple[list[Article], list[Failure]]:
+    """The articles to send, and a failure for each one that failed before and waits
+    for its retry time (listed every run, sent again only once that time has come)."""
+    before = state.failed_before((a.sha256, origins[a.id]) for a in articles)
+    ready, waiting = [], []
+    for article in articles:
+        failed = before.get((article.sha256, origins[article.id]))
+        if failed is not None and now < datetime.fromisoformat(failed.retry_after):
+            waiting.append(
+                Failure(
+                    source_id=article.id,
+                    stage="extract",
+                    error=f"failed {failed.failures} time(s) ({failed.last_error}); "
+                    f"next try after {failed.retry_after}; not sent",
+                )
+            )
+        else:
+            ready.append(article)
+    return ready, waiting
+
+
+def _record_failures(
+    state: DigestState,
+    brief: Brief,
+    sent: Sequence[Article],
+    origins: dict[str, str],
+    now: datetime,
+) -> None:
+    """Remember the articles that were sent and failed, with when to try them again."""
+    errors = {f.source_id: f.error for f in brief.failures if f.stage != "ingest"}
+    failed = [a for a in sent if a.id in errors]
+    before = state.failed_before((a.sha256, origins[a.id]) for a in failed)
+    records = []
+    for article in failed:
+        key = (article.sha256, origins[article.id])
+        count = before[key].failures + 1 if key in before else 1
+        retry = (now + retry_delay(count)).isoformat(timespec="seconds")
+        records.append(FailedArticle(*key, count, retry, errors[article.id][:500]))
+    state.record_failures(records)
 
 
 def _origin(article: Article) -> str:
@@ -234,6 +279,7 @@ async def _brief_day(
     state.record_digest(
         day, summarised, brief.events, now, origins=origins, links=links, feeds=found.feeds
     )
+    _record_failures(state, brief, budget.selected, origins, now)
     code = (
         EXIT_OK if not brief.failures else EXIT_PARTIAL if summarised or earlier else EXIT_NOTHING
     )

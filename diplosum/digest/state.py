@@ -10,6 +10,8 @@
   digest (ETag, Last-Modified); per feed entry not in a digest yet, what the feed said
   of it and, when its page failed, when to try again. An entry stays until a digest
   holds it, whatever the feed answers later (a 304 included).
+- ``failed_articles``: articles whose extraction failed, with when to try again, so
+  one that always fails is not paid for on every run.
 - ``runs``: when each run started and finished, and how.
 
 Nothing is marked as digested until the digest files are written, so a run that is
@@ -69,6 +71,16 @@ MIGRATIONS: tuple[str, ...] = (
         outcome TEXT
     );
     """,
+    """
+    CREATE TABLE failed_articles (
+        sha256 TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        failures INTEGER NOT NULL,
+        retry_after TEXT NOT NULL,
+        last_error TEXT NOT NULL,
+        PRIMARY KEY (sha256, origin)
+    );
+    """,
 )
 
 
@@ -76,6 +88,15 @@ MIGRATIONS: tuple[str, ...] = (
 class PastEvent:
     day: str
     event: BriefEvent
+
+
+@dataclass(frozen=True)
+class FailedArticle:
+    sha256: str
+    origin: str
+    failures: int
+    retry_after: str
+    last_error: str
 
 
 @dataclass(frozen=True)
@@ -146,6 +167,22 @@ class DigestState:
             ).fetchall()
         return [Article.model_validate_json(row[0]) for row in rows]
 
+    def failed_before(
+        self, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], FailedArticle]:
+        """Of these (sha256, origin) keys, the articles that failed before."""
+        wanted = set(keys)
+        with self._connect() as conn:
+            rows = conn.execute("SELECT * FROM failed_articles").fetchall()
+        return {(r[0], r[1]): FailedArticle(*r) for r in rows if (r[0], r[1]) in wanted}
+
+    def record_failures(self, failed: Iterable[FailedArticle]) -> None:
+        with self._connect() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO failed_articles VALUES (?, ?, ?, ?, ?)",
+                [(f.sha256, f.origin, f.failures, f.retry_after, f.last_error) for f in failed],
+            )
+
     def record_digest(
         self,
         day: str,
@@ -178,6 +215,10 @@ class DigestState:
                     )
                     for a in articles
                 ],
+            )
+            conn.executemany(
+                "DELETE FROM failed_articles WHERE sha256 = ? AND origin = ?",
+                [(a.sha256, origins[a.id]) for a in articles],
             )
             done = [links[a.id] for a in articles if a.id in links]
             conn.executemany("DELETE FROM fetches WHERE url = ?", [(link,) for link in done])
