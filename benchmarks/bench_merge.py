@@ -251,6 +251,7 @@ def generate(
     rng = random.Random(seed)
     people = _people(rng, max(300, articles // 3))
     pool = _events(rng, people, max(100, articles // 3))
+    position = {id(e): n for n, e in enumerate(pool)}
     events: list[SourcedEvent] = []
     sources: list[Source] = []
     for n in range(articles):
@@ -260,7 +261,7 @@ def generate(
         sources.append(Source(id=source, sha256="0" * 64, published=published.isoformat()))
         events.extend(_report(rng, e, source, i, i == 0) for i, e in enumerate(chosen))
         if truth is not None:
-            truth.update({(source, i): pool.index(e) for i, e in enumerate(chosen)})
+            truth.update({(source, i): position[id(e)] for i, e in enumerate(chosen)})
     return events, sources
 
 
