@@ -13,9 +13,6 @@ import logging
 import re
 from dataclasses import dataclass
 
-# trafilatura imports lxml.html.clean, which lives in the lxml_html_clean package.
-import trafilatura
-
 from diplosum.ingest.decode import Undecodable
 
 HTML_SUFFIXES = (".html", ".htm")
@@ -44,6 +41,10 @@ def looks_like_html(text: str) -> bool:
 
 def extract_page(html: str, *, where: str) -> Page:
     """The article of one HTML page, or ``Undecodable`` saying why there is none."""
+    # Imported here: trafilatura (with lxml, from lxml_html_clean) costs ~0.1 s to
+    # import, which a run without any HTML input should not pay before its first call.
+    import trafilatura
+
     try:
         doc = trafilatura.bare_extraction(
             html, include_comments=False, include_tables=False, with_metadata=True

@@ -5,8 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from diplosum.contracts.brief import Brief
-from diplosum.render.html import render_html
 from diplosum.render.markdown import render_markdown
+
+
+def render_html(brief: Brief) -> str:
+    """``diplosum.render.html.render_html``, imported when first used (jinja2 is not
+    needed before the first model call)."""
+    from diplosum.render.html import render_html as render
+
+    return render(brief)
+
 
 #: Every output format; ``brief()`` proves each can render the brief it returns.
 RENDERERS: Sequence[Callable[[Brief], str]] = (render_markdown, render_html)
