@@ -81,11 +81,28 @@ def system_prompt(request: ExtractionRequest) -> str:
     return request.system_prompt
 
 
+#: Tokens the chat format adds for each message, and once more to start the reply
+#: (OpenAI's published rule for its chat models; other servers are close to it).
+MESSAGE_OVERHEAD_TOKENS = 3
+
+
+@functools.cache
+def _schema_tokens(encoding: str) -> int:
+    return count_tokens(schema_text(), encoding=encoding).tokens
+
+
 def prompt_tokens(request: ExtractionRequest, *, encoding: str | None = None) -> TokenCount:
-    """Tokens of the prompt as sent in ``request.mode``, counted offline."""
-    return count_tokens(
+    """Tokens of the prompt as the server counts them, counted offline: the two messages
+    as sent in ``request.mode``, the chat format's overhead, and in ``json_schema`` and
+    ``tools`` mode the schema sent beside the messages (the server counts it as input
+    too; counted here as its compact JSON, a close approximation of what it injects)."""
+    counted = count_tokens(
         system_prompt(request) + "\n" + request.user_prompt, request.model, encoding=encoding
     )
+    extra = 3 * MESSAGE_OVERHEAD_TOKENS
+    if request.mode in ("json_schema", "tools"):
+        extra += _schema_tokens(counted.encoding)
+    return TokenCount(counted.tokens + extra, counted.encoding)
 
 
 def initial_messages(request: ExtractionRequest) -> list[ChatCompletionMessageParam]:
