@@ -9,6 +9,7 @@ stage (``verify``, ``merge`` or ``render``), and the rest of the brief is kept.
 
 from __future__ import annotations
 
+import threading
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -149,12 +150,33 @@ def _merge_isolating(
     return merge(_flatten(by_source, kept), sources), failures
 
 
+#: The texts rendered to prove the brief last returned renders (``rendered``).
+_proof: tuple[Brief, dict[Renderer, str]] | None = None
+_proof_lock = threading.Lock()
+
+
+def rendered(brief: Brief, render: Renderer) -> str:
+    """``render(brief)``: the text rendered to prove it when ``brief`` is the very object
+    ``assemble`` last returned (and ``render`` one of its renderers), else rendered now.
+    Call it before changing ``brief``: the proof's text is of the brief as returned."""
+    with _proof_lock:
+        proof = _proof
+    if proof is not None and proof[0] is brief and render in proof[1]:
+        return proof[1][render]
+    return render(brief)
+
+
 def _render_error(brief: Brief, renderers: Sequence[Renderer]) -> BaseException | None:
+    global _proof
+    texts: dict[Renderer, str] = {}
     for render in renderers:
         try:
-            render(brief)
+            texts[render] = render(brief)
         except Exception as exc:
             return exc
+    if texts:
+        with _proof_lock:
+            _proof = (brief, texts)
     return None
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import logging
 import sqlite3
 import sys
@@ -64,7 +65,28 @@ def _temperature(text: str) -> float | None:
         raise argparse.ArgumentTypeError(f"not a number or 'none': {text!r}") from None
 
 
-def _parser() -> argparse.ArgumentParser:
+#: Commands whose parsers come from modules imported only to build them.
+_IMPORTED_COMMANDS = ("digest", "batch")
+
+
+def _command(argv: Sequence[str]) -> str | None:
+    """The command word of ``argv``; None when there is none or top-level help or the
+    version is asked for first (top-level options take no values)."""
+    for arg in argv:
+        if arg.startswith("--") and any(o.startswith(arg) for o in ("--help", "--version")):
+            return None  # also an abbreviation argparse accepts
+        if arg.startswith("-") and not arg.startswith("--") and "h" in arg:
+            return None  # -h, or short flags ending in it
+        if not arg.startswith("-"):
+            return arg
+    return None
+
+
+def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given ``argv`` of another command, the digest and batch commands
+    are bare placeholders (building theirs imports far more than the brief needs)."""
+    command = _command(argv) if argv is not None else None
+    placeholders = command is not None and command not in _IMPORTED_COMMANDS
     parser = argparse.ArgumentParser(
         prog="diplosum",
         description=__doc__.splitlines()[0],
@@ -125,11 +147,15 @@ def _parser() -> argparse.ArgumentParser:
         "once collected (diplosum batch collect), the same command writes the brief",
     )
 
-    from diplosum.batch.command import add_parser as add_batch_parser
-    from diplosum.digest.command import add_parser as add_digest_parser
+    if placeholders:
+        for name in _IMPORTED_COMMANDS:
+            sub.add_parser(name)
+    else:
+        from diplosum.batch.command import add_parser as add_batch_parser
+        from diplosum.digest.command import add_parser as add_digest_parser
 
-    add_digest_parser(sub)
-    add_batch_parser(sub)
+        add_digest_parser(sub)
+        add_batch_parser(sub)
 
     e = sub.add_parser("estimate", help="tokens, calls and cost of a brief; sends nothing")
     e.add_argument("inputs", nargs="+", help="files, folders, globs, or - for stdin")
@@ -162,8 +188,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    """Run the command line; ``argv`` defaults to ``sys.argv[1:]``."""
+    code = _main(argv)
+    if argv is None:
+        # Run as the program, which exits next: exempt what is left from the final
+        # garbage collection at interpreter exit, which walks every object of the run
+        # (a third of a second after a large brief, all of it after the work is done).
+        gc.freeze()
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    args = _parser(sys.argv[1:] if argv is None else argv).parse_args(argv)
     quiet = args.log_quiet + (1 if getattr(args, "quiet", False) is True else 0)
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2) + 10 * min(quiet, 1),
@@ -240,11 +276,7 @@ def _brief(args: argparse.Namespace) -> int:
                 client=ClientSettings(max_input_tokens=args.max_input_tokens),
                 max_chunk_tokens=args.max_chunk_tokens,
             )
-    text = {
-        "md": result.to_markdown,
-        "json": lambda: result.to_json() + "\n",
-        "html": result.to_html,
-    }[args.format]()
+    text = _render(result, args.format)
     try:
         target.write(text)
     except OSError as exc:  # after the calls were paid for: not a usage error
@@ -262,6 +294,18 @@ def _brief(args: argparse.Namespace) -> int:
         )
     print(_summary(result, target.describe()), file=sys.stderr)
     return _exit_code(result)
+
+
+def _render(result: Brief, fmt: str) -> str:
+    """The brief as text; Markdown and HTML as rendered when ``brief()`` proved they
+    render (the very text ``to_markdown``/``to_html`` would give), not a second time."""
+    if fmt == "json":
+        return result.to_json() + "\n"
+    from diplosum.assemble import rendered
+    from diplosum.render import render_html
+    from diplosum.render.markdown import render_markdown
+
+    return rendered(result, render_markdown if fmt == "md" else render_html)
 
 
 class _Bar:

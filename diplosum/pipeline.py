@@ -40,7 +40,7 @@ from diplosum.llm.modes import prompt_tokens
 from diplosum.llm.settings import ClientSettings
 from diplosum.llm.tokens import encoding_name
 from diplosum.prompts import Prompt, load_prompt
-from diplosum.render import RENDERERS
+from diplosum.render import RENDERERS, warm_up
 from diplosum.requests import ArticlePlan, plan_requests
 from diplosum.settings import (
     Recordings,
@@ -270,6 +270,9 @@ async def _run(
     )
     articles = [p.article.model_copy(update={"copy_of": p.copy_of}) for p in plans]
 
+    # Set when the first answer is in: the first requests are all out by then.
+    answered = asyncio.Event()
+
     async def run_one(request: ExtractionRequest) -> ArticleExtraction | Failure:
         async with semaphore:
             try:
@@ -284,6 +287,7 @@ async def _run(
                 error = f"{type(exc).__name__}: {exc}"
                 return Failure(source_id=request.article_id, stage="extract", error=error)
             finally:
+                answered.set()
                 progress.advance()
             tally.add(reply)
             try:
@@ -301,17 +305,25 @@ async def _run(
     async def run_call(index: int, chunk_index: int, request: ExtractionRequest) -> None:
         early.arrived(index, chunk_index, await run_one(request))
 
-    # Every chunk of every article at once (up to the concurrency limit); the prompt
-    # tokens are counted offline in a thread meanwhile, so they never delay a request.
+    # Every chunk of every article at once (up to the concurrency limit). Meanwhile, in
+    # a thread, the prompt tokens are counted offline and the renderers loaded; both
+    # start once the first answer is in, so they never delay the first requests (a
+    # thread holds the interpreter lock while it works).
     calls = [
         run_call(i, k, r) for i, plan in enumerate(plans) for k, (_, r) in enumerate(plan.calls)
     ]
     progress.start(len(calls))
     requests = [r for plan in plans for r in plan.requests]
-    counting = asyncio.ensure_future(asyncio.to_thread(_count_prompts, requests, encoding))
+
+    async def in_idle_time() -> int:
+        await answered.wait()
+        return await asyncio.to_thread(_count_and_warm_up, requests, encoding, chosen_model)
+
+    counting = asyncio.ensure_future(in_idle_time())
     try:
         await asyncio.gather(*calls)
     finally:
+        answered.set()  # no request at all, or the run was interrupted
         tally.estimated_prompt_tokens = await counting
     extractions, extract_failures = early.per_article()
     failures += extract_failures
@@ -343,6 +355,20 @@ async def _run(
 
 def _count_prompts(requests: list[ExtractionRequest], encoding: str) -> int:
     return sum(prompt_tokens(request, encoding=encoding).tokens for request in requests)
+
+
+def _count_and_warm_up(requests: list[ExtractionRequest], encoding: str, model: str) -> int:
+    """The prompt tokens; then loads what the brief needs once the answers are in (the
+    renderers, the price table), so that is not done after the last answer."""
+    counted = _count_prompts(requests, encoding)
+    try:
+        from diplosum.llm.pricing import cost_usd
+
+        warm_up()
+        cost_usd(model, 0, 0)
+    except Exception:  # only a head start: the real use reports any real problem
+        log.debug("loading the renderers or prices failed", exc_info=True)
+    return counted
 
 
 class _EarlyVerify:

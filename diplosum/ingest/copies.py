@@ -11,10 +11,13 @@ not depend on how copies chain.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from diplosum.article import Article
 
@@ -34,9 +37,11 @@ class _Fingerprint:
 
 def _fingerprint(text: str) -> _Fingerprint:
     words = tuple(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
-    n = SHINGLE_WORDS
-    shingles = frozenset(hash(words[i : i + n]) for i in range(max(1, len(words) - n + 1)))
-    return _Fingerprint(words, shingles)
+    if len(words) < SHINGLE_WORDS:
+        return _Fingerprint(words, frozenset((hash(words),)))
+    # The hash of each run of ``SHINGLE_WORDS`` words (``zip`` makes the tuples in C).
+    runs = zip(*(words[k:] for k in range(SHINGLE_WORDS)), strict=False)
+    return _Fingerprint(words, frozenset(map(hash, runs)))
 
 
 def _similar(a: _Fingerprint, b: _Fingerprint) -> bool:
@@ -49,17 +54,36 @@ def _similar(a: _Fingerprint, b: _Fingerprint) -> bool:
     return shared >= NEAR_COPY_JACCARD * (len(a.shingles) + len(b.shingles) - shared)
 
 
+def _prefix_size(size: int) -> int:
+    """How many of a set's rarest shingles to index: two sets whose Jaccard similarity
+    reaches ``NEAR_COPY_JACCARD`` share at least one shingle among these ("prefix
+    filtering"); one more than needed, against rounding."""
+    needed = size - math.ceil(NEAR_COPY_JACCARD * size) + 1
+    return min(size, needed + 1)
+
+
 def find_copies(articles: Sequence[Article]) -> dict[str, str]:
     """Map the id of each article that is a copy to the id of its original."""
+    prints = [(a.id, _fingerprint(a.text)) for a in articles if a.text.strip()]
+    # Only an original sharing one of an article's rarest shingles can match it (the
+    # same words give the same shingles; a near copy shares most of them), so each
+    # article is compared with those few, not with every original found so far.
+    frequency = Counter(chain.from_iterable(fp.shingles for _, fp in prints))
     originals: list[tuple[str, _Fingerprint]] = []
+    holders: dict[int, list[int]] = {}
     copy_of: dict[str, str] = {}
-    for article in articles:
-        if not article.text.strip():
-            continue
-        mine = _fingerprint(article.text)
-        match = next((oid for oid, theirs in originals if _similar(mine, theirs)), None)
+    for article_id, mine in prints:
+        # The rarest come first: shingles of this article alone (no other holds them,
+        # so they find nothing and need no indexing), then the others by frequency.
+        common = [s for s in mine.shingles if frequency[s] > 1]
+        room = _prefix_size(len(mine.shingles)) - (len(mine.shingles) - len(common))
+        prefix = sorted(common, key=lambda s: (frequency[s], s))[:room] if room > 0 else []
+        candidates = sorted({i for s in prefix for i in holders.get(s, ())})
+        match = next((originals[i][0] for i in candidates if _similar(mine, originals[i][1])), None)
         if match is None:
-            originals.append((article.id, mine))
+            for shingle in prefix:
+                holders.setdefault(shingle, []).append(len(originals))
+            originals.append((article_id, mine))
         else:
-            copy_of[article.id] = match
+            copy_of[article_id] = match
     return copy_of

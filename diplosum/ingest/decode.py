@@ -38,6 +38,10 @@ _SYMBOLS = frozenset({"No", "Sk", "So"})
 # Even Icelandic or Hungarian prose has far fewer accented letters than this.
 _MAX_ACCENTED_SHARE = 0.3
 _CONTROL_OK = frozenset("\t\n\r\f\v")
+#: Every control character below space that is not in ``_CONTROL_OK``.
+_CONTROLS = re.compile(
+    "[" + "".join(re.escape(chr(c)) for c in range(32) if chr(c) not in _CONTROL_OK) + "]"
+)
 
 
 class Undecodable(ValueError):
@@ -140,7 +144,7 @@ def _looks_misdecoded(text: str, *, western: bool) -> bool:
 def _checked(text: str, encoding: str, where: str) -> Decoded:
     """Refuse text full of control characters: a binary file that decoded by chance."""
     sample = text[:65536]
-    controls = sum(1 for ch in sample if ch < " " and ch not in _CONTROL_OK)
+    controls = len(_CONTROLS.findall(sample))
     if controls > max(8, len(sample) // 200):
         raise Undecodable(
             f"{where} looks like a binary file ({controls} control characters), not text"

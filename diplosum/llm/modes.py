@@ -1,7 +1,8 @@
 """The three structured-output modes: how to ask, and how to read the answer.
 
-- ``json_schema``: strict JSON schema via the SDK's ``parse`` API
-  (``response_format=ArticleExtraction``); the SDK validates the content.
+- ``json_schema``: strict JSON schema: the ``response_format`` the SDK's ``parse``
+  API builds from ``ArticleExtraction``, built once and sent with ``create`` (``parse``
+  rebuilds the schema for every request); the content is validated here.
 - ``json_object``: ``response_format={"type": "json_object"}`` with the JSON schema
   appended to the system prompt; the content is validated here with pydantic (a
   single surrounding Markdown code fence is tolerated).
@@ -39,6 +40,7 @@ if TYPE_CHECKING:  # the SDK is imported when a request is sent, not before
         ChatCompletionMessageParam,
         ChatCompletionNamedToolChoiceParam,
     )
+    from openai.types.shared_params import ResponseFormatJSONSchema
 
 #: The function ``tools`` mode forces (``openai.pydantic_function_tool``'s default name).
 TOOL_NAME: str = ArticleExtraction.__name__
@@ -55,6 +57,21 @@ def tool() -> ChatCompletionFunctionToolParam:
 
     built = openai.pydantic_function_tool(ArticleExtraction)
     assert built["function"]["name"] == TOOL_NAME
+    return built
+
+
+@functools.cache
+def response_format() -> ResponseFormatJSONSchema:
+    """The ``json_schema`` mode response format: what the SDK's ``parse`` makes of
+    ``response_format=ArticleExtraction`` (strict), built once. Given the class, the
+    SDK regenerates the JSON schema for every request (milliseconds of CPU each, all
+    before the first request of a run is out)."""
+    from openai import Omit
+    from openai.lib._parsing._completions import type_to_response_format_param
+
+    built = type_to_response_format_param(ArticleExtraction)
+    if isinstance(built, Omit) or built["type"] != "json_schema":  # pragma: no cover - SDK
+        raise AssertionError(f"unexpected response format from the SDK: {built!r}")
     return built
 
 
@@ -157,10 +174,10 @@ async def send(
     prompt_cache_key = opts.prompt_cache_key if opts.prompt_cache_key is not None else omit
     completions = client.chat.completions.with_raw_response
     if request.mode == "json_schema":
-        return await completions.parse(
+        return await completions.create(
             model=request.model,
             messages=messages,
-            response_format=ArticleExtraction,
+            response_format=response_format(),
             temperature=temperature,
             max_completion_tokens=max_completion_tokens,
             prompt_cache_key=prompt_cache_key,
@@ -297,17 +314,10 @@ def interpret(raw: LegacyAPIResponse[Any], completion: ChatCompletion, mode: Mod
         return _content_outcome(output, f"- you refused: {_clip(message.refusal)}")
     if not message.content:
         return _content_outcome(output, "- the reply was empty")
-    if mode == "json_schema":
-        try:
-            parsed = raw.parse()
-        except pydantic.ValidationError as exc:
-            return _content_outcome(output, describe_validation_error(exc))
-        extraction = parsed.choices[0].message.parsed
-        if not isinstance(extraction, ArticleExtraction):  # pragma: no cover - SDK contract
-            return _content_outcome(output, "- the reply could not be parsed")
-        return Outcome(extraction=extraction, output=output)
+    # json_schema: validated as the SDK would (``model_validate_json`` of the content).
+    text = message.content if mode == "json_schema" else _strip_fence(message.content)
     try:
-        extraction = ArticleExtraction.model_validate_json(_strip_fence(message.content))
+        extraction = ArticleExtraction.model_validate_json(text)
     except pydantic.ValidationError as exc:
         return _content_outcome(output, describe_validation_error(exc))
     return Outcome(extraction=extraction, output=output)

@@ -40,8 +40,7 @@ from diplosum.merge.ids import event_id, unique_attributions
 from diplosum.merge.items import group_items, same_topic, topic_words
 from diplosum.merge.outcomes import build_outcomes
 from diplosum.merge.people import Mention, People
-from diplosum.merge.places import Place, agree, normalise_affiliation
-from diplosum.merge.roles import normalise_role
+from diplosum.merge.places import Place, agree
 
 _STAGE: dict[EventStatus, int] = {
     "held": 5,
@@ -89,7 +88,7 @@ def _dates(eid: str, title: str, order: Sequence[Unit]) -> tuple[Span | None, li
         assert u.span is not None
         by_span[u.span].append(u)
     groups = [[u for s in g for u in by_span[s]] for g in group_spans(by_span)]
-    chosen = _winner(groups, order)
+    chosen = groups[0] if len(groups) == 1 else _winner(groups, order)
     span = best_span([u.span for u in chosen if u.span is not None])
     if len(groups) == 1:
         return span, []
@@ -109,42 +108,49 @@ def place_text(u: Unit) -> str | None:
 def _place(
     eid: str, title: str, order: Sequence[Unit]
 ) -> tuple[str | None, list[BriefPlace], list[Conflict]]:
-    said: dict[str, list[Unit]] = defaultdict(list)
-    for u in order:
-        text = place_text(u)
+    texts = [place_text(u) for u in order]
+    said: dict[str, list[Unit]] = {}
+    for u, text in zip(order, texts, strict=True):
         if text is not None:
-            said[text].append(u)
+            if text in said:
+                said[text].append(u)
+            else:
+                said[text] = [u]
     claims = [BriefPlace(value=v, attributions=_attrs(us)) for v, us in said.items()]
-    claims.sort(key=lambda c: (-len({a.source_id for a in c.attributions}), c.value))
-    pos = {id(u): i for i, u in enumerate(order)}
+    if len(claims) > 1:
+        claims.sort(key=lambda c: (-len({a.source_id for a in c.attributions}), c.value))
     placed = sorted(
-        (u for u in order if u.place is not None),
-        key=lambda u: (
-            -u.place.specificity() if u.place else 0,
-            -len(place_text(u) or ""),
-            pos[id(u)],
-        ),
+        (n for n, u in enumerate(order) if u.place is not None),
+        key=lambda n: (-_specificity(order[n]), -len(texts[n] or ""), n),
     )
     if not placed:
-        return next((place_text(u) for u in order if place_text(u)), None), claims, []
+        return next((t for t in texts if t), None), claims, []
     groups: list[list[Unit]] = []
     group_places: list[set[Place]] = []
-    for u in placed:
-        assert u.place is not None
+    first: list[int] = []  # the position in ``order`` of each group's first unit
+    for n in placed:
+        place = order[n].place
+        assert place is not None
         home = next(
-            (n for n, ps in enumerate(group_places) if all(agree(u.place, p) for p in ps)), None
+            (g for g, ps in enumerate(group_places) if all(agree(place, p) for p in ps)), None
         )
         if home is None:
-            groups.append([u])
-            group_places.append({u.place})
+            groups.append([order[n]])
+            group_places.append({place})
+            first.append(n)
         else:
-            groups[home].append(u)
-            group_places[home].add(u.place)
-    chosen = _winner(groups, order)
+            groups[home].append(order[n])
+            group_places[home].add(place)
     if len(groups) == 1:
-        return place_text(chosen[0]), claims, []
-    values = {place_text(g[0]) or "": _attrs(g) for g in groups}
-    return place_text(chosen[0]), claims, [make_conflict("location", title, eid, values)]
+        return texts[first[0]], claims, []
+    chosen = _winner(groups, order)
+    shown = texts[next(n for n, g in zip(first, groups, strict=True) if g is chosen)]
+    values = {texts[n] or "": _attrs(g) for n, g in zip(first, groups, strict=True)}
+    return shown, claims, [make_conflict("location", title, eid, values)]
+
+
+def _specificity(u: Unit) -> int:
+    return u.place.specificity() if u.place is not None else 0
 
 
 def _status(eid: str, title: str, order: Sequence[Unit]) -> tuple[EventStatus, list[Conflict]]:
@@ -162,15 +168,30 @@ def _most(values: Sequence[tuple[str, str, str]]) -> str | None:
     as its commonest display (capitalised first, then the earliest in rank order)."""
     if not values:
         return None
-    sources: dict[str, set[str]] = defaultdict(set)
+    if len(values) == 1:
+        return values[0][2]
+    sources: dict[str, set[str]] = {}
     first_key: dict[str, int] = {}
     first_display: dict[str, int] = {}
     for i, (key, source, display) in enumerate(values):
-        sources[key].add(source)
-        first_key.setdefault(key, i)
-        first_display.setdefault(display, i)
-    key = min(sources, key=lambda k: (-len(sources[k]), first_key[k]))
-    shown = Counter(d for k, _, d in values if k == key)
+        known = sources.get(key)
+        if known is None:
+            sources[key] = {source}
+            first_key[key] = i
+        else:
+            known.add(source)
+        if display not in first_display:
+            first_display[display] = i
+    if len(sources) == 1:
+        key = values[0][0]
+    else:
+        key = min(sources, key=lambda k: (-len(sources[k]), first_key[k]))
+    shown: dict[str, int] = {}
+    for k, _, d in values:
+        if k == key:
+            shown[d] = shown.get(d, 0) + 1
+    if len(shown) == 1:
+        return next(iter(shown))
     return min(shown, key=lambda d: (-shown[d], not d[:1].isupper(), first_display[d]))
 
 
@@ -178,35 +199,32 @@ def _participants(
     order: Sequence[Unit], mentions: Sequence[Mention], people: People
 ) -> list[BriefParticipant]:
     by_person: dict[int, list[Mention]] = {}
+    person_of = people.person_of
     for u in order:
         for i in u.mentions:
-            by_person.setdefault(people.person_of[i], []).append(mentions[i])
+            p = person_of[i]
+            said = by_person.get(p)
+            if said is None:
+                by_person[p] = [mentions[i]]
+            else:
+                said.append(mentions[i])
     out = []
     for person, said in by_person.items():
         name = people.names[person]
         roles = []
-        for m in said:
-            raw = m.raw_role or m.name.title
-            role = normalise_role(raw)
-            if raw and role:
-                roles.append((role.key, m.source_id, raw))
         affs = []
+        raws = set()
         for m in said:
-            aff = m.affiliation or normalise_affiliation(m.role.country if m.role else None)
-            if aff is not None:
-                affs.append(
-                    (
-                        aff.key,
-                        m.source_id,
-                        aff.display if aff.country else m.raw_affiliation or aff.display,
-                    )
-                )
+            raws.add(m.name.raw)
+            if m.role_said is not None:
+                roles.append((m.role_said[0], m.source_id, m.role_said[1]))
+            if m.affiliation_said is not None:
+                affs.append((m.affiliation_said[0], m.source_id, m.affiliation_said[1]))
+        raws.discard(name)
         out.append(
             BriefParticipant(
                 name=name,
-                aliases=sorted(
-                    {m.name.raw for m in said} - {name}, key=lambda s: (s.casefold(), s)
-                ),
+                aliases=sorted(raws, key=lambda s: (s.casefold(), s)) if raws else [],
                 role=_most(roles),
                 affiliation=_most(affs),
                 attributions=unique_attributions(m.attribution for m in said),

@@ -129,7 +129,7 @@ class Span:
         return (self.precision, self.end is not None, self.end.precision if self.end else 0)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=1 << 16)
 def parse_span(start: str | None, end: str | None) -> Span | None:
     """A span from two partial dates; an end before the start is ignored."""
     first = parse_date(start)
@@ -176,6 +176,9 @@ def group_spans(spans: Iterable[Span]) -> list[list[Span]]:
     """Split spans into groups that all overlap within a group, in date order."""
     groups: list[list[Span]] = []
     bound = 0
+    spans = list(spans)
+    if len(spans) == 1:
+        return [spans]
     for span in sorted(spans, key=lambda s: (s.lo, s.hi, s.value())):
         if groups and span.lo <= bound:
             groups[-1].append(span)
@@ -191,6 +194,8 @@ def best_span(spans: Sequence[Span]) -> Span:
     counts: dict[Span, int] = {}
     for span in spans:
         counts[span] = counts.get(span, 0) + 1
+    if len(counts) == 1:
+        return spans[0]
     return min(counts, key=lambda s: (_neg(s.rank()), -counts[s], s.lo, s.hi, s.value()))
 
 

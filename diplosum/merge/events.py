@@ -27,7 +27,7 @@ from rapidfuzz import fuzz
 
 from diplosum.contracts.extraction import EventKind
 from diplosum.contracts.sourced import SourcedEvent
-from diplosum.merge.dates import NEAR_DAYS, Span, gap, month_hint, parse_span, span_has_month
+from diplosum.merge.dates import NEAR_DAYS, Span, month_hint, parse_span, span_has_month
 from diplosum.merge.places import FAR, NEAR, SAME, UNKNOWN, Place, parse_place, relate
 from diplosum.merge.text import STOPWORDS, words
 
@@ -124,9 +124,12 @@ def _weak_people(a: Unit, b: Unit, same_kind: bool) -> bool:
     return not same_kind and len(a.persons & b.persons) < 2
 
 
+_token_set_ratio = fuzz.token_set_ratio
+
+
 def title_similarity(a: str, b: str) -> float:
     """rapidfuzz token set ratio rescaled so that 50 (one shared word) and below is 0."""
-    return max(0.0, fuzz.token_set_ratio(a, b) - 50.0) / 50.0
+    return max(0.0, _token_set_ratio(a, b) - 50.0) / 50.0
 
 
 def score(a: Unit, b: Unit, *, copies: bool = False) -> Verdict | None:
@@ -144,29 +147,45 @@ def score(a: Unit, b: Unit, *, copies: bool = False) -> Verdict | None:
     event, and dated ones sharing a single person must be of one kind: one person at
     two meetings on one day in one city is common (a minister's bilaterals at a summit).
     """
-    if (a.source_id == b.source_id and not copies) or (a.kind == "call") != (b.kind == "call"):
+    # The hot loop of clustering: ``_people``, ``gap`` and ``title_similarity`` inlined.
+    kind_a, kind_b = a.kind, b.kind
+    if (a.source_id == b.source_id and not copies) or (kind_a == "call") != (kind_b == "call"):
         return None
+    sa, sb = a.span, b.span
     date = 0.0
-    if a.span is not None and b.span is not None:
-        apart = gap(a.span, b.span)
+    if sa is not None and sb is not None:
+        apart = (sa.lo if sa.lo > sb.lo else sb.lo) - (sa.hi if sa.hi < sb.hi else sb.hi)
+        pa_, pb_ = sa.precision, sb.precision
         if apart <= 0:
-            date = W_DATE[min(a.span.precision, b.span.precision)]
-        elif apart <= NEAR_DAYS and a.span.precision == b.span.precision == 3:
+            date = W_DATE[pa_ if pa_ < pb_ else pb_]
+        elif apart <= NEAR_DAYS and pa_ == pb_ == 3:
             date = W_DATE_NEAR
         else:
             return None
-    elif not _hint_fits(a, b) or not _hint_fits(b, a):
+    elif (a.hint is not None or b.hint is not None) and (
+        not _hint_fits(a, b) or not _hint_fits(b, a)
+    ):
         return None
     place = 0.0
     if a.place is not None and b.place is not None:
         place = _PLACE_WEIGHT[relate(a.place, b.place)]
-    overlap = _people(a, b)
-    people = W_PEOPLE * overlap if overlap is not None else 0.0
-    same_kind = a.kind == b.kind
+    pa, pb = a.persons, b.persons
+    overlap: float | None = None
+    people = 0.0
+    if pa and pb:
+        shared = len(pa & pb)
+        if not shared:
+            overlap = -1.0
+        else:
+            la, lb = len(pa), len(pb)
+            overlap = 1.0 if shared == (la if la < lb else lb) else shared / (la + lb - shared)
+        people = W_PEOPLE * overlap
+    same_kind = kind_a == kind_b
     total = people + date + place + (W_KIND if same_kind else 0.0)
     if total + 1.0 < ACCEPT:  # not even identical titles would do
         return None
-    title = title_similarity(a.title, b.title)
+    ratio = _token_set_ratio(a.title, b.title)
+    title = (ratio - 50.0) / 50.0 if ratio > 50.0 else 0.0
     total += title
     if total < ACCEPT:
         return None
@@ -177,7 +196,7 @@ def score(a: Unit, b: Unit, *, copies: bool = False) -> Verdict | None:
     if overlap is not None and overlap < 1.0 and _weak_people(a, b, same_kind):
         return None
     if date <= 0 and place <= 0:
-        everyone = overlap == 1.0 or (overlap is None and not a.persons and not b.persons)
+        everyone = overlap == 1.0 or (overlap is None and not pa and not pb)
         if title < ANCHORLESS_TITLE or not everyone:
             return None
     return Verdict(total, place < 0)
@@ -195,7 +214,8 @@ def _hint_fits(a: Unit, b: Unit) -> bool:
 Key = tuple[object, ...]
 
 
-def _months(span: Span) -> list[tuple[int, int]]:
+@lru_cache(maxsize=65536)
+def _months(span: Span) -> tuple[tuple[int, int], ...]:
     """The (year, month)s a month- or day-precise span touches, give or take NEAR_DAYS."""
     first = date.fromordinal(span.lo - NEAR_DAYS)
     last = date.fromordinal(span.hi + NEAR_DAYS)
@@ -204,16 +224,17 @@ def _months(span: Span) -> list[tuple[int, int]]:
     while (y, m) <= (last.year, last.month) and len(out) < MAX_MONTHS:
         out.append((y, m))
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
+    return tuple(out)
 
 
-def _place_words(place: Place | None) -> list[str]:
+@lru_cache(maxsize=65536)
+def _place_words(place: Place | None) -> tuple[str, ...]:
     """Words of a place finer than its country, or its country if that is all it has."""
     if place is None:
-        return []
+        return ()
     key = place.key
     fine = sorted(w for w in key if not w.startswith("#"))
-    return fine or sorted(key)
+    return tuple(fine or sorted(key))
 
 
 def _candidates(units: Sequence[Unit]) -> set[tuple[int, int]]:
@@ -235,7 +256,7 @@ def _candidates(units: Sequence[Unit]) -> set[tuple[int, int]]:
         for x, y in combinations(people[:MAX_PAIR_PEOPLE], 2):
             full[("pp", x, y)].append(i)
         precise = u.span is not None and u.span.precision >= 2
-        months = _months(u.span) if u.span is not None and precise else []
+        months = _months(u.span) if u.span is not None and precise else ()
         places = _place_words(u.place)
         for p in people:
             for ym in months:
@@ -328,10 +349,11 @@ def cluster(units: Sequence[Unit]) -> list[list[int]]:
     nodes = _nodes(units)
     reps = [units[n[0]] for n in nodes]
     accepted: list[tuple[float, int, int, bool]] = []
+    keep = accepted.append
     for i, j in _candidates(reps):
         verdict = score(reps[i], reps[j])
         if verdict is not None:
-            accepted.append((-verdict.score, i, j, verdict.places_differ))
+            keep((-verdict[0], i, j, verdict[1]))
     accepted.sort()
     # Cluster state by root node. Accepted pairs never mix calls with other kinds, so
     # clusters never do either.
@@ -368,12 +390,14 @@ def cluster(units: Sequence[Unit]) -> list[list[int]]:
     # than one, cluster only among themselves (``attach`` may place them later).
     mixed: dict[int, list[tuple[int, bool]]] = defaultdict(list)
     undated: list[tuple[int, int, bool]] = []
+    dated = [u.span is not None for u in reps]
     for _neg, i, j, differ in accepted:
-        if reps[i].span is not None and reps[j].span is not None:
-            join(i, j, differ)
-        elif reps[i].span is not None:
+        if dated[i] and dated[j]:
+            if find(i) != find(j):  # most accepted pairs are already together
+                join(i, j, differ)
+        elif dated[i]:
             mixed[j].append((i, differ))
-        elif reps[j].span is not None:
+        elif dated[j]:
             mixed[i].append((j, differ))
         else:
             undated.append((i, j, differ))

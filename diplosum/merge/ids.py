@@ -17,9 +17,16 @@ def attribution_key(a: Attribution) -> AttributionKey:
 
 def unique_attributions(items: Iterable[Attribution]) -> list[Attribution]:
     """Identical attributions once each, ordered by source and position."""
+    listed = list(items)
+    if len(listed) < 2:
+        return listed
     seen: dict[AttributionKey, Attribution] = {}
-    for a in items:
-        seen.setdefault(attribution_key(a), a)
+    for a in listed:
+        start, end = a.start, a.end
+        # ``attribution_key``, inlined: this runs for every list of every event.
+        key = (a.source_id, start is None, start or 0, end or 0, a.quote, a.verified)
+        if key not in seen:
+            seen[key] = a
     return [seen[k] for k in sorted(seen)]
 
 

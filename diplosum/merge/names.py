@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from nicknames import NickNamer
 from rapidfuzz import fuzz
@@ -63,7 +63,7 @@ class Name:
     tokens: tuple[str, ...]
     title: str | None
 
-    @property
+    @cached_property
     def full(self) -> bool:
         """Two or more words, the first not a bare initial."""
         return len(self.tokens) >= 2 and len(self.tokens[0]) > 1
@@ -116,6 +116,7 @@ def surname_equal(a: str, b: str) -> bool:
     return min(len(a), len(b)) >= 5 and Levenshtein.distance(a, b) <= 1
 
 
+@lru_cache(maxsize=1 << 20)
 def given_equal(a: str, b: str) -> bool:
     """Given names: equal, a nickname either way (the ``nicknames`` package: "Bill"/
     "William"), a short form ("Dan"/"Daniel", but not "Joseph"/"Josephine"), a close
@@ -149,6 +150,7 @@ def _skeleton(name: str) -> str:
     return _REPEATS.sub(r"\1", _VOWELS.sub("", name))
 
 
+@lru_cache(maxsize=1 << 20)
 def full_names_match(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Could two full names be spellings of one name? Middle names are ignored."""
     if a == b or "".join(a) == "".join(b):

@@ -18,12 +18,14 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
+from typing import NamedTuple
 
 from diplosum.contracts.brief import Attribution
 from diplosum.merge.names import (
     Name,
     block_keys,
     full_names_match,
+    given_equal,
     parse_name,
     partial_matches,
     surname_keys,
@@ -32,9 +34,8 @@ from diplosum.merge.places import Affiliation, countries_compatible, normalise_a
 from diplosum.merge.roles import Role, normalise_role, roles_compatible
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """One participant as one source names them in one event."""
+class Mention(NamedTuple):
+    """One participant as one source names them in one event (a tuple: cheap to make)."""
 
     unit: int
     source_id: str
@@ -46,6 +47,10 @@ class Mention:
     attribution: Attribution
     # The affiliation's country, else the role's ("US National Security Advisor").
     country: str | None
+    # For the merged participant: (role key, role as said) and (affiliation key, as
+    # shown), when there is one; worked out once per distinct wording.
+    role_said: tuple[str, str] | None = None
+    affiliation_said: tuple[str, str] | None = None
 
 
 def make_mention(
@@ -60,26 +65,37 @@ def make_mention(
 ) -> Mention:
     """The model's ``full_name`` and ``office``, when given, are preferred to the name
     and role as written; the name as written is still kept as an alias."""
-    parsed, norm_role, raw_role, norm_affiliation, raw_affiliation, country = _described(
-        name, role, affiliation, full_name, office
+    parsed, norm_role, raw_role, norm_affiliation, raw_affiliation, country, said, shown = (
+        _described(name, role, affiliation, full_name, office)
     )
     return Mention(
-        unit=unit,
-        source_id=source_id,
-        name=parsed,
-        role=norm_role,
-        raw_role=raw_role,
-        affiliation=norm_affiliation,
-        raw_affiliation=raw_affiliation,
-        attribution=attribution,
-        country=country,
+        unit,
+        source_id,
+        parsed,
+        norm_role,
+        raw_role,
+        norm_affiliation,
+        raw_affiliation,
+        attribution,
+        country,
+        said,
+        shown,
     )
 
 
-_Described = tuple[Name, Role | None, str | None, Affiliation | None, str | None, str | None]
+_Described = tuple[
+    Name,
+    Role | None,
+    str | None,
+    Affiliation | None,
+    str | None,
+    str | None,
+    tuple[str, str] | None,
+    tuple[str, str] | None,
+]
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 18)
 def _described(
     name: str, role: str | None, affiliation: str | None, full_name: str | None, office: str | None
 ) -> _Described:
@@ -100,7 +116,23 @@ def _described(
         country = norm_role.country
     raw_role = role.strip() if role and role.strip() else None
     raw_affiliation = affiliation.strip() if affiliation and affiliation.strip() else None
-    return parsed, norm_role, raw_role, norm_affiliation, raw_affiliation, country
+    said_role = raw_role or parsed.title
+    said_norm = normalise_role(said_role) if said_role else None
+    said = (said_norm.key, said_role) if said_role and said_norm else None
+    aff = norm_affiliation or normalise_affiliation(norm_role.country if norm_role else None)
+    shown = None
+    if aff is not None:
+        shown = (aff.key, aff.display if aff.country else raw_affiliation or aff.display)
+    return (
+        parsed,
+        norm_role,
+        raw_role,
+        norm_affiliation,
+        raw_affiliation,
+        country,
+        said,
+        shown,
+    )
 
 
 @dataclass
@@ -166,15 +198,49 @@ def _components(variants: list[_Variant]) -> list[list[int]]:
     for i, v in enumerate(variants):
         for key in block_keys(v.tokens):
             blocks[key].append(i)
-    checked: set[tuple[int, int]] = set()
-    for members in blocks.values():
-        for x, i in enumerate(members):
-            for j in members[x + 1 :]:
-                if (i, j) in checked or find(i) == find(j):
-                    continue
-                checked.add((i, j))
-                if variants[i].fits(variants[j]):
-                    parent[find(j)] = find(i)
+    # Every pair that may match is either tested or already connected, so the components
+    # do not depend on the order of the tests. A failed pair is not tested again.
+    failed: set[tuple[int, int]] = set()
+
+    def link(i: int, js: Sequence[int]) -> None:
+        a = find(i)  # stays the root: the unions below only join others to it
+        for j in js:
+            b = parent[j]
+            if b != j:
+                b = find(b)
+            if a == b:
+                continue
+            pair = (i, j) if i < j else (j, i)
+            if pair in failed:
+                continue
+            if variants[pair[0]].fits(variants[pair[1]]):
+                parent[b] = a
+            else:
+                failed.add(pair)
+
+    for key, members in blocks.items():
+        if len(members) < 2:
+            continue
+        if key[0] in "=~":  # equal spellings, or reversed: one test per pair
+            for x, i in enumerate(members):
+                link(i, members[x + 1 :])
+            continue
+        # A surname block: only names whose given names are equal (``given_equal``) can
+        # match here (equal or reversed spellings meet in their own blocks), so pairs are
+        # tested by given name, and a surname shared by many people stays cheap.
+        by_given: dict[str, list[int]] = {}
+        for i in members:
+            by_given.setdefault(variants[i].tokens[0], []).append(i)
+        given = list(by_given)
+        for x, g in enumerate(given):
+            mine = by_given[g]
+            for y, i in enumerate(mine):
+                link(i, mine[y + 1 :])
+            for h in given[x + 1 :]:
+                if given_equal(g, h):
+                    theirs = by_given[h]
+                    for i in mine:
+                        link(i, theirs)
     comps: dict[int, list[int]] = defaultdict(list)
     for i in range(len(variants)):
         comps[find(i)].append(i)
@@ -195,7 +261,10 @@ def _full_people(mentions: Sequence[Mention]) -> tuple[list[_Group], dict[int, i
     for i, m in enumerate(mentions):
         if not m.name.full:
             continue
-        v = by_key.setdefault((m.name.tokens, m.country), _Variant(m.name.tokens, m.country))
+        key = (m.name.tokens, m.country)
+        v = by_key.get(key)
+        if v is None:
+            v = by_key[key] = _Variant(m.name.tokens, m.country)
         v.mentions.append(i)
         v.sources.add(m.source_id)
         if m.role is not None:
@@ -261,6 +330,8 @@ def resolve(mentions: Sequence[Mention]) -> People:
 
     def named_in(run: tuple[int, int], among: set[int]) -> set[int]:
         """People among ``among`` named by full name in a run of mentions."""
+        if not among:
+            return set()
         found = {named.get(j) for j in range(*run)}
         return {p for p in found if p is not None and p in among}
 
@@ -295,9 +366,15 @@ def resolve(mentions: Sequence[Mention]) -> People:
         if tokens not in fitting:
             fitting[tokens] = matching(tokens)
         wide = fitting[tokens]
-        pools = (named_in(unit_run[m.unit], wide), named_in(source_run[m.source_id], wide), wide)
-        for pool in pools:
-            found = _pick(pool, m, groups, partial(fits, m=m))
+        fit = partial(fits, m=m)
+        for scope in range(3 if wide else 0):  # narrowest first; each made only if needed
+            if scope == 0:
+                pool = named_in(unit_run[m.unit], wide)
+            elif scope == 1:
+                pool = named_in(source_run[m.source_id], wide)
+            else:
+                pool = wide
+            found = _pick(pool, m, groups, fit)
             if found is None:
                 continue
             if found is not False:
@@ -323,9 +400,19 @@ def resolve(mentions: Sequence[Mention]) -> People:
 def _display(said: Sequence[Mention]) -> str:
     """Full names first, then the spelling most sources use, then the most used, then the
     longest."""
-    uses = Counter((m.name.full, m.name.display or m.name.raw) for m in said)
-    sources = Counter({(m.name.full, m.name.display or m.name.raw, m.source_id) for m in said})
-    by_source = Counter((full, shown) for full, shown, _ in sources)
+    uses: dict[tuple[bool, str], int] = {}
+    by_source: dict[tuple[bool, str], int] = {}
+    seen: set[tuple[tuple[bool, str], str]] = set()
+    for m in said:
+        name = m.name
+        shown = (name.full, name.display or name.raw)
+        uses[shown] = uses.get(shown, 0) + 1
+        key = (shown, m.source_id)
+        if key not in seen:
+            seen.add(key)
+            by_source[shown] = by_source.get(shown, 0) + 1
+    if len(uses) == 1:
+        return next(iter(uses))[1]
     best = min(uses, key=lambda s: (not s[0], -by_source[s], -uses[s], -len(s[1]), s[1]))
     return best[1]
 

@@ -236,7 +236,7 @@ def _distinct(words_: frozenset[str]) -> frozenset[str]:
     return words_ - _GENERIC
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 18)
 def relate(a: Place, b: Place) -> int:
     """``SAME``, ``UNKNOWN``, ``NEAR`` or ``FAR``: see the module docstring."""
     if a.country and b.country and a.country != b.country:

@@ -21,7 +21,7 @@ def word_set(text: str) -> frozenset[str]:
 STOPWORDS = word_set("a an and as at between by for from in into its of on or the their to with")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 18)
 def fold(text: str) -> str:
     """Transliterate to ASCII ("Støre" -> "Store", "Лавров" -> "Lavrov"), lower-case, drop
     possessive 's and apostrophes/dots ("U.S." -> "us")."""

@@ -16,5 +16,16 @@ def render_html(brief: Brief) -> str:
     return render(brief)
 
 
+def warm_up() -> None:
+    """Import and compile what rendering needs (jinja2, every template), so the first
+    render does not pay for it; the pipeline calls it in a thread while it waits for
+    answers. Thread-safe (jinja2's template cache is)."""
+    from diplosum.render.html import _environment
+
+    env = _environment()
+    for name in env.list_templates(extensions=["j2"]):
+        env.get_template(name)
+
+
 #: Every output format; ``brief()`` proves each can render the brief it returns.
 RENDERERS: Sequence[Callable[[Brief], str]] = (render_markdown, render_html)

@@ -82,6 +82,11 @@ class EventView:
     markers: list[Marker]
     quotes: list[QuoteView]
     unverified: int = 0
+    #: ``event.source_ids``, computed once (a property that walks every attribution).
+    source_ids: list[str] = field(default_factory=list)
+    #: Distinct originals among the listed sources reporting it (a copy counts as its
+    #: original).
+    independent: int = 0
 
 
 @dataclass
@@ -166,6 +171,8 @@ def build_context(brief: Brief) -> tuple[Context, list[EventView]]:
         anchor = ids.make(base if base.startswith("ev-") else f"ev-{base}")
         ctx.event_anchors.setdefault(event.id, anchor)
         quotes = _quotes(event, ctx)
+        source_ids = event.source_ids
+        reporting = set(source_ids)
         views.append(
             EventView(
                 event=event,
@@ -174,6 +181,8 @@ def build_context(brief: Brief) -> tuple[Context, list[EventView]]:
                 markers=ctx.markers(event.attributions),
                 quotes=quotes,
                 unverified=sum(1 for q in quotes if not q.verified),
+                source_ids=source_ids,
+                independent=len({s.copy_of or s.id for s in brief.sources if s.id in reporting}),
             )
         )
     return ctx, views
@@ -190,7 +199,7 @@ def timeline_layout(views: list[EventView]) -> Layout:
 
 def render_html(brief: Brief) -> str:
     ctx, views = build_context(brief)
-    reporting = {sid for v in views for sid in v.event.source_ids}
+    reporting = {sid for v in views for sid in v.source_ids}
     failed = {f.source_id for f in brief.failures}
     silent = [s for s in brief.sources if s.id not in reporting and s.id not in failed]
     listed = {s.id for s in brief.sources}

@@ -26,13 +26,23 @@ class _Markers:
         ids += [f.source_id for f in brief.failures if f.source_id not in ids]
         ids += [n.source_id for n in brief.notes if n.source_id not in ids]
         self.labels = source_labels(ids)
+        # Each source is marked on every event and claim it backs: escape it once.
+        self._label: dict[str, str] = {}
+        self._anchor: dict[str, str] = {}
 
     def label(self, source_id: str) -> str:
         """The short label, escaped for Markdown text."""
-        return md_text(self.labels.get(source_id, source_id))
+        done = self._label.get(source_id)
+        if done is None:
+            done = self._label[source_id] = md_text(self.labels.get(source_id, source_id))
+        return done
 
     def anchor(self, source_id: str) -> str:
-        return "source-" + slug(self.labels.get(source_id, source_id))
+        done = self._anchor.get(source_id)
+        if done is None:
+            done = "source-" + slug(self.labels.get(source_id, source_id))
+            self._anchor[source_id] = done
+        return done
 
     def __call__(self, attributions: Iterable[Attribution]) -> str:
         verified: dict[str, bool] = {}

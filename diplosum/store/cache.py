@@ -16,6 +16,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -79,6 +80,7 @@ class ResponseCache:
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else default_cache_path()
         self.recovered_from: Path | None = None
+        self._local = threading.local()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -88,6 +90,19 @@ class ResponseCache:
         except sqlite3.DatabaseError as exc:
             self._move_aside(exc)
             self._init()
+
+    def _kept(self) -> sqlite3.Connection:
+        """This thread's connection for ``get`` and ``put``, opened on first use and kept:
+        opening one per answer cost more than the write. ``synchronous = NORMAL`` (WAL):
+        a committed answer survives the process being killed (only a power cut can
+        take the last ones)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._local.conn = conn
+        return conn
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -145,30 +160,31 @@ class ResponseCache:
 
     def get(self, fingerprint: str) -> tuple[str, str] | None:
         """The cached ``(content, model)`` for a fingerprint, or None."""
-        with self._connect() as conn:
-            row = conn.execute(
-                "SELECT content, model FROM responses WHERE fingerprint = ?", (fingerprint,)
-            ).fetchone()
+        row = (
+            self._kept()
+            .execute("SELECT content, model FROM responses WHERE fingerprint = ?", (fingerprint,))
+            .fetchone()
+        )
         return None if row is None else (str(row[0]), str(row[1]))
 
     def put(self, request: ExtractionRequest, reply: ModelReply) -> None:
-        with self._connect() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO responses (fingerprint, article_id, model, content, "
-                "prompt_tokens, completion_tokens, cached_prompt_tokens, reasoning_tokens, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    request.fingerprint,
-                    request.article_id,
-                    reply.model,
-                    reply.content,
-                    reply.stats.prompt_tokens,
-                    reply.stats.completion_tokens,
-                    reply.stats.cached_prompt_tokens,
-                    reply.stats.reasoning_tokens,
-                    datetime.now(UTC).isoformat(timespec="seconds"),
-                ),
-            )
+        """Store one answer, committed at once (autocommit)."""
+        self._kept().execute(
+            "INSERT OR REPLACE INTO responses (fingerprint, article_id, model, content, "
+            "prompt_tokens, completion_tokens, cached_prompt_tokens, reasoning_tokens, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                request.fingerprint,
+                request.article_id,
+                reply.model,
+                reply.content,
+                reply.stats.prompt_tokens,
+                reply.stats.completion_tokens,
+                reply.stats.cached_prompt_tokens,
+                reply.stats.reasoning_tokens,
+                datetime.now(UTC).isoformat(timespec="seconds"),
+            ),
+        )
 
     def stats(self) -> CacheStats:
         with self._connect() as conn:
