@@ -21,17 +21,14 @@ for answers the cache does not hold yet).
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from diplosum.article import Article
 from diplosum.contracts.brief import BriefEvent
-from diplosum.errors import ConfigurationError
-from diplosum.store.migrate import migrate, statements
+from diplosum.store.migrate import SQLiteStore
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -110,31 +107,9 @@ class FetchRecord:
     entry: str | None = None  # JSON of what the feed said about the page
 
 
-class DigestState:
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as conn:
-                conn.execute("PRAGMA journal_mode = WAL")
-                self._migrate(conn)
-        except sqlite3.DatabaseError as exc:
-            raise ConfigurationError(f"digest state {self.path} is unusable: {exc}") from None
-        except OSError as exc:
-            raise ConfigurationError(f"cannot create digest state {self.path}: {exc}") from None
-
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        try:
-            conn.execute("PRAGMA busy_timeout = 30000")
-            yield conn
-        finally:
-            conn.close()
-
-    @staticmethod
-    def _migrate(conn: sqlite3.Connection) -> None:
-        migrate(conn, [statements(script) for script in MIGRATIONS])
+class DigestState(SQLiteStore):
+    what = "digest state"
+    MIGRATIONS = MIGRATIONS
 
     # -- articles ------------------------------------------------------------------
 

@@ -17,19 +17,16 @@ The store holds no key and no header: only ids, counts, states and the requests
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import os
-import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from diplosum.errors import ConfigurationError
 from diplosum.llm.base import ExtractionRequest
-from diplosum.store.migrate import migrate, statements
+from diplosum.store.migrate import SQLiteStore
 
 BATCHES_ENV = "DIPLOSUM_BATCHES"
 
@@ -143,32 +140,10 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class BatchStore:
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as conn:
-                conn.execute("PRAGMA journal_mode = WAL")
-                self._migrate(conn)
-        except sqlite3.DatabaseError as exc:
-            raise ConfigurationError(f"batch store {self.path} is unusable: {exc}") from None
-        except OSError as exc:
-            raise ConfigurationError(f"cannot create batch store {self.path}: {exc}") from None
-
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        try:
-            conn.execute("PRAGMA busy_timeout = 30000")
-            conn.execute("PRAGMA foreign_keys = ON")
-            yield conn
-        finally:
-            conn.close()
-
-    @staticmethod
-    def _migrate(conn: sqlite3.Connection) -> None:
-        migrate(conn, [statements(script) for script in MIGRATIONS])
+class BatchStore(SQLiteStore):
+    what = "batch store"
+    MIGRATIONS = MIGRATIONS
+    PRAGMAS = ("PRAGMA foreign_keys = ON",)
 
     @property
     def schema_version(self) -> int:

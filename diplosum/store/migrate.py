@@ -7,8 +7,14 @@ two processes opening a new file at once never both try to create its tables.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from diplosum.errors import ConfigurationError
 
 
 class NewerSchema(sqlite3.DatabaseError):
@@ -42,3 +48,40 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Sequence[str]]) -> in
         raise
     conn.execute("COMMIT")
     return int(version)
+
+
+class SQLiteStore:
+    """A SQLite file in WAL mode, its schema brought up to date when it is opened.
+
+    Subclasses name themselves (``what``, for messages), give their ``MIGRATIONS``
+    (scripts of ``;``-separated statements) and any per-connection ``PRAGMAS``. A file
+    that cannot be created or used, or one from a newer diplosum, is a
+    ``ConfigurationError`` naming it.
+    """
+
+    what: ClassVar[str] = "store"
+    MIGRATIONS: ClassVar[Sequence[str]] = ()
+    PRAGMAS: ClassVar[Sequence[str]] = ()
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as conn:
+                conn.execute("PRAGMA journal_mode = WAL")
+                migrate(conn, [statements(script) for script in self.MIGRATIONS])
+        except sqlite3.DatabaseError as exc:
+            raise ConfigurationError(f"{self.what} {self.path} is unusable: {exc}") from None
+        except OSError as exc:
+            raise ConfigurationError(f"cannot create {self.what} {self.path}: {exc}") from None
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout = 30000")
+            for pragma in self.PRAGMAS:
+                conn.execute(pragma)
+            yield conn
+        finally:
+            conn.close()
