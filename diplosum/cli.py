@@ -12,12 +12,12 @@ import gc
 import logging
 import sqlite3
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from diplosum._version import __version__
-from diplosum.contracts.brief import Brief
+from diplosum.contracts.brief import Brief, Failure
 from diplosum.errors import DiplosumError
 from diplosum.llm.base import MODES
 from diplosum.llm.models import DEFAULT_MODEL
@@ -287,11 +287,7 @@ def _brief(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_NOTHING
-    for failure in result.failures:
-        print(
-            f"diplosum: failed: {failure.source_id} ({failure.stage}): {failure.error}",
-            file=sys.stderr,
-        )
+    print_failures(result.failures)
     print(_summary(result, target.describe()), file=sys.stderr)
     return _exit_code(result)
 
@@ -344,6 +340,15 @@ def progress_bar() -> Iterator[None]:
     )
     with bar, progress.reporting(_Bar(bar)):
         yield
+
+
+def print_failures(failures: Iterable[Failure]) -> None:
+    """One line on stderr for each input that did not make it (cron mails stderr)."""
+    for failure in failures:
+        print(
+            f"diplosum: failed: {failure.source_id} ({failure.stage}): {failure.error}",
+            file=sys.stderr,
+        )
 
 
 def _usage(message: str) -> DiplosumError:

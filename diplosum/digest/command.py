@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         "batch": True if args.batch else None,
     }
     config = load_config(args.config, overrides, required=args.config is not None)
-    from diplosum.cli import progress_bar
+    from diplosum.cli import print_failures, progress_bar
 
     with progress_bar():
         result = run_digest(
@@ -99,11 +99,7 @@ def run(args: argparse.Namespace) -> int:
             batch=config.batch,
         )
     if result.brief is not None:
-        for failure in result.brief.failures:
-            print(
-                f"diplosum: failed: {failure.source_id} ({failure.stage}): {failure.error}",
-                file=sys.stderr,
-            )
+        print_failures(result.brief.failures)
         for deferred in result.deferred:
             print(f"diplosum: deferred: {deferred.source_id}: {deferred.reason}", file=sys.stderr)
     if not args.quiet or result.exit_code != 0:
