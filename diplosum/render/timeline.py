@@ -193,6 +193,9 @@ def _domain(spans: Sequence[Span]) -> tuple[float, float]:
     if hi - lo < _MIN_DAYS:
         mid = (lo + hi) / 2
         lo, hi = int(mid - _MIN_DAYS / 2), int(mid + _MIN_DAYS / 2)
+        # Widening around a day at either end of the calendar must stay inside it.
+        end = date.max.toordinal() + 1
+        lo, hi = max(1, min(lo, end - _MIN_DAYS)), min(end, max(hi, 1 + _MIN_DAYS))
     return _snap(lo, hi)
 
 
