@@ -24,7 +24,7 @@ from diplosum.llm.openai_backend import ClientSettings, OpenAIBackend, RetryPoli
 from diplosum.llm.settings import DEFAULT_UNREACHABLE_AFTER
 from diplosum.settings import resolve_concurrency
 from tests.chat_server import Answer, ChatServer, Reset, Stall, server_error
-from tests.test_openai_backend import GOOD, FakeTime, request
+from tests.openai_backend_helpers import GOOD, FakeTime, request
 
 pytestmark = pytest.mark.server
 

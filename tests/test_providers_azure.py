@@ -15,7 +15,7 @@ from diplosum.errors import ConfigurationError
 from diplosum.llm.openai_backend import OpenAIBackend
 from diplosum.llm.settings import ClientSettings
 from tests.chat_server import Answer, ChatServer
-from tests.test_openai_backend import GOOD, request
+from tests.openai_backend_helpers import GOOD, request
 
 pytestmark = pytest.mark.server
 

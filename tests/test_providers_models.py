@@ -24,7 +24,7 @@ from diplosum.settings import resolve_model
 from diplosum.store.fingerprint import fingerprint, fingerprint_fields
 from tests.chat_server import Action, Answer, ChatServer, HttpError, RecordedRequest
 from tests.helpers import SEEDS
-from tests.test_openai_backend import GOOD, KEY, extract, extract_error, request, settings
+from tests.openai_backend_helpers import GOOD, KEY, extract, extract_error, request, settings
 
 pytestmark = pytest.mark.server
 

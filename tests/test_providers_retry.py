@@ -7,7 +7,7 @@ import pytest
 
 from diplosum.llm.retry import RetryPolicy
 from tests.chat_server import Answer, ChatServer, HttpError, Stall, server_error
-from tests.test_openai_backend import GOOD, FakeTime, extract, extract_error, stats_of
+from tests.openai_backend_helpers import GOOD, FakeTime, extract, extract_error, stats_of
 
 pytestmark = pytest.mark.server
 

@@ -21,7 +21,7 @@ from diplosum.llm.pricing import (
 )
 from diplosum.store.cache import SCHEMA_VERSION, ResponseCache
 from tests.chat_server import Answer, ChatServer
-from tests.test_openai_backend import GOOD, KEY, extract
+from tests.openai_backend_helpers import GOOD, KEY, extract
 
 ARTICLE = "Talks in Beijing.\nJake Sullivan arrived in Beijing on Tuesday."
 

@@ -20,7 +20,7 @@ import diplosum
 from diplosum.store.recordings import RecordingFile
 from tests.chat_server import Action, Answer, ChatServer, RecordedRequest, Stall
 from tests.helpers import ROOT
-from tests.test_openai_backend import GOOD
+from tests.openai_backend_helpers import GOOD
 
 pytestmark = pytest.mark.server
 
