@@ -13,7 +13,9 @@ it: each line of its input file is answered by the responder (the same
 ``cancelled`` batch, the lines after the first ``answered`` ones (never attempted:
 ``batch_expired`` / ``batch_cancelled`` in the error file). ``status="failed"`` ends
 the batch without any output, as a batch that failed validation. Every HTTP request
-is recorded; an unknown route is a 404 noted in ``errors``.
+is recorded; an unknown route is a 404 noted in ``errors``. Its answers are made up
+here, from each request's article (``extraction_responder``): they are written by
+this module, never recorded from a model.
 """
 
 from __future__ import annotations
