@@ -10,8 +10,10 @@ from 1,024 tokens in steps of 128, is reported in ``prompt_tokens_details.cached
 Each contender runs in its own process (CPU and peak RSS from ``os.wait4``):
 
 - ``diplosum``: the CLI, ``diplosum brief DIR --base-url ... --no-cache``;
-- ``bare``: ``client.chat.completions.parse()`` with the same pydantic model and SDK,
-  ``asyncio.gather`` under a semaphore, asking again on a validation error;
+- ``bare``: ``client.chat.completions.parse()`` with the same SDK and contract 1 as
+  ``design.md`` writes it (``bench/contract_models.py``), ``asyncio.gather`` under a
+  semaphore, asking again on a validation error; ``bare-same-schema`` is that loop with
+  diplosum's own schema (its added fields and descriptions), in the target run;
 - ``langchain``: ``ChatOpenAI.with_structured_output`` map (``abatch``) then one reduce
   call carrying every extraction (only when ``langchain-openai`` is installed:
   ``pip install -e '.[bench]'``). instructor is left out: no release of it installs
@@ -54,6 +56,8 @@ BARE_SYSTEM = (
     "Extract the diplomatic events reported in the news article the user sends. "
     "Evidence must be quoted verbatim from the article."
 )
+#: The bare loop with diplosum's own schema instead of the contract's plain model.
+SAME_SCHEMA = "bare-same-schema"
 _FENCE = re.compile(r"<<<ARTICLE (\w+)\n(.*)\nARTICLE \1>>>", re.DOTALL)
 
 
@@ -283,11 +287,18 @@ def _texts(folder: str) -> list[str]:
     return [p.read_text(encoding="utf-8") for p in sorted(Path(folder).glob("*.txt"))]
 
 
-async def _bare(folder: str, url: str, concurrency: int) -> None:
+def _contract_model() -> Any:
+    """Contract 1 as design.md writes it (``bench/contract_models.py``): the model a user
+    of the bare SDK would write."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    return importlib.import_module("contract_models").ArticleExtraction
+
+
+async def _bare(folder: str, url: str, concurrency: int, *, same_schema: bool = False) -> None:
     import openai  # noqa: TID251 - the bare loop is the SDK, used directly
     import pydantic
 
-    model = _extraction_model()
+    model = _extraction_model() if same_schema else _contract_model()
     client = openai.AsyncOpenAI(base_url=url, api_key="bench", max_retries=5)
     limit = asyncio.Semaphore(concurrency)
 
@@ -327,6 +338,9 @@ async def _langchain(folder: str, url: str, concurrency: int) -> None:
 
 
 def peer_main(name: str, folder: str, url: str, concurrency: int) -> None:
+    if name == SAME_SCHEMA:
+        asyncio.run(_bare(folder, url, concurrency, same_schema=True))
+        return
     run = {"bare": _bare, "langchain": _langchain}[name]
     asyncio.run(run(folder, url, concurrency))
 
@@ -449,7 +463,7 @@ def main() -> None:
                 for who in peers:
                     show(run_one(sim, url, who, Path(tmp) / str(n), n, c, "matrix"))
         folder = Path(tmp) / "200"
-        for who in peers:
+        for who in [*peers, SAME_SCHEMA]:
             show(run_one(sim, url, who, folder, 200, 32, "target"))
         sim.reset(invalid=0.1)
         for who in ("diplosum", "bare"):
@@ -465,15 +479,20 @@ def main() -> None:
         show(run_one(sim, url, "diplosum", folder, 200, 32, "cache re-run", cache=cache))
     server.shutdown()
     target = {r.who: r for r in rows if r.label == "target"}
-    if "diplosum" in target and "bare" in target:
-        d, b = target["diplosum"], target["bare"]
-        print(
-            f"\nN=200 C=32: diplosum wall {d.wall / b.wall:.2f}x the bare loop's; "
-            f"billed-equivalent prompt per call {d.billed / b.billed:.2f}x"
-        )
+    for peer, what in (("bare", "the contract's model"), (SAME_SCHEMA, "diplosum's schema")):
+        if "diplosum" in target and peer in target:
+            d, b = target["diplosum"], target[peer]
+            print(
+                f"N=200 C=32, bare loop with {what}: diplosum wall {d.wall / b.wall:.2f}x "
+                f"the bare loop's; billed-equivalent prompt per call {d.billed / b.billed:.2f}x"
+            )
     big = [r for r in rows if r.who == "diplosum" and r.n == 500]
     if big:
         print(f"N=500: last response to exit {max(r.last_to_exit for r in big):.2f}s (worst)")
+        bare = [r for r in rows if r.who == "bare" and r.n == 500]
+        if bare:
+            ratio = max(r.rss_mb for r in big) / max(r.rss_mb for r in bare)
+            print(f"N=500: peak RSS {ratio:.2f}x the bare loop's (largest of each)")
 
 
 if __name__ == "__main__":

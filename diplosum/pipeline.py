@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import logging
 import os
+import queue
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,7 +17,6 @@ from pydantic import ValidationError
 
 from diplosum._version import __version__
 from diplosum.article import Article
-from diplosum.assemble import Prepared, assemble, prepare
 from diplosum.combine import combine_chunks
 from diplosum.contracts.brief import Brief, Failure, Provenance, Usage
 from diplosum.contracts.extraction import ArticleExtraction
@@ -40,7 +40,6 @@ from diplosum.llm.modes import prompt_tokens
 from diplosum.llm.settings import ClientSettings
 from diplosum.llm.tokens import encoding_name
 from diplosum.prompts import Prompt, load_prompt
-from diplosum.render import RENDERERS, warm_up
 from diplosum.requests import ArticlePlan, plan_requests
 from diplosum.settings import (
     Recordings,
@@ -54,6 +53,7 @@ from diplosum.store.fingerprint import schema_sha256
 from diplosum.store.recordings import RecordingBackend, RecordingFile, ReplayBackend
 
 if TYPE_CHECKING:  # the SDK is imported only when a live call is needed
+    from diplosum.assemble import Prepared
     from diplosum.llm.clients import SDKClient
 
 log = logging.getLogger("diplosum")
@@ -272,6 +272,10 @@ async def _run(
 
     # Set when the first answer is in: the first requests are all out by then.
     answered = asyncio.Event()
+    # Requests answered without a call (cache, recording) or stopped before one: their
+    # prompt tokens are counted locally, in a thread, as they come (a sent request's
+    # tokens are the endpoint's own count, in usage.prompt_tokens).
+    unsent = _LocalCount(encoding)
 
     async def run_one(request: ExtractionRequest) -> ArticleExtraction | Failure:
         async with semaphore:
@@ -280,16 +284,21 @@ async def _run(
             except (ModelError, RecordingError) as exc:
                 if isinstance(exc, ModelError) and exc.stats is not None:
                     tally.stats.add(exc.stats)
+                if not isinstance(exc, ModelError) or exc.stats is None or not exc.stats.calls:
+                    unsent.add(request)
                 log.warning("article %s failed: %s", request.article_id, exc)
                 return Failure(source_id=request.article_id, stage="extract", error=str(exc))
             except Exception as exc:  # a bug or I/O error must not cost the other articles
                 log.exception("article %s failed unexpectedly", request.article_id)
+                unsent.add(request)
                 error = f"{type(exc).__name__}: {exc}"
                 return Failure(source_id=request.article_id, stage="extract", error=error)
             finally:
                 answered.set()
                 progress.advance()
             tally.add(reply)
+            if reply.origin != "live":
+                unsent.add(request)
             try:
                 extraction = ArticleExtraction.model_validate_json(reply.content)
             except ValidationError as exc:
@@ -305,26 +314,26 @@ async def _run(
     async def run_call(index: int, chunk_index: int, request: ExtractionRequest) -> None:
         early.arrived(index, chunk_index, await run_one(request))
 
-    # Every chunk of every article at once (up to the concurrency limit). Meanwhile, in
-    # a thread, the prompt tokens are counted offline and the renderers loaded; both
-    # start once the first answer is in, so they never delay the first requests (a
-    # thread holds the interpreter lock while it works).
+    # Every chunk of every article at once (up to the concurrency limit). Once the first
+    # answer is in (the first requests are out by then), a thread loads what the rest of
+    # the run needs, so neither the first request nor the end waits for it (a thread
+    # holds the interpreter lock while it works, so it must not start earlier).
     calls = [
         run_call(i, k, r) for i, plan in enumerate(plans) for k, (_, r) in enumerate(plan.calls)
     ]
     progress.start(len(calls))
-    requests = [r for plan in plans for r in plan.requests]
 
-    async def in_idle_time() -> int:
+    async def in_idle_time() -> None:
         await answered.wait()
-        return await asyncio.to_thread(_count_and_warm_up, requests, encoding, chosen_model)
+        await asyncio.to_thread(_warm_up, chosen_model)
 
-    counting = asyncio.ensure_future(in_idle_time())
+    warming = asyncio.ensure_future(in_idle_time())
     try:
         await asyncio.gather(*calls)
     finally:
         answered.set()  # no request at all, or the run was interrupted
-        tally.estimated_prompt_tokens = await counting
+        tally.estimated_prompt_tokens = await unsent.total()
+        await warming
     extractions, extract_failures = early.per_article()
     failures += extract_failures
 
@@ -343,6 +352,9 @@ async def _run(
             ),
         )
 
+    from diplosum.assemble import assemble
+    from diplosum.render import RENDERERS
+
     return assemble(
         articles,
         extractions,
@@ -353,22 +365,51 @@ async def _run(
     )
 
 
-def _count_prompts(requests: list[ExtractionRequest], encoding: str) -> int:
-    return sum(prompt_tokens(request, encoding=encoding).tokens for request in requests)
+class _LocalCount:
+    """Prompt tokens of requests, counted offline in one worker thread as they are
+    added (tiktoken's encoding is loaded only when a request is added)."""
+
+    def __init__(self, encoding: str) -> None:
+        self._encoding = encoding
+        self._queue: queue.SimpleQueue[ExtractionRequest | None] = queue.SimpleQueue()
+        self._worker: asyncio.Future[int] | None = None
+
+    def add(self, request: ExtractionRequest) -> None:
+        if self._worker is None:
+            self._worker = asyncio.get_running_loop().run_in_executor(None, self._count)
+        self._queue.put(request)
+
+    def _count(self) -> int:
+        total = 0
+        while (request := self._queue.get()) is not None:
+            try:
+                total += prompt_tokens(request, encoding=self._encoding).tokens
+            except Exception:  # a figure for the record: never worth losing the brief
+                log.warning("could not count the prompt tokens of %s", request.article_id)
+        return total
+
+    async def total(self) -> int:
+        """The sum, once every request added so far is counted."""
+        if self._worker is None:
+            return 0
+        self._queue.put(None)
+        return await self._worker
 
 
-def _count_and_warm_up(requests: list[ExtractionRequest], encoding: str, model: str) -> int:
-    """The prompt tokens; then loads what the brief needs once the answers are in (the
-    renderers, the price table), so that is not done after the last answer."""
-    counted = _count_prompts(requests, encoding)
+def _warm_up(model: str) -> None:
+    """Loads what the brief needs once the answers are in (verify and merge, the place
+    table, the renderers, the price table), so that is not done after the last answer."""
     try:
+        from diplosum import assemble  # noqa: F401 - imported for what it imports
         from diplosum.llm.pricing import cost_usd
+        from diplosum.merge.gazetteer import gazetteer
+        from diplosum.render import warm_up
 
+        gazetteer()
         warm_up()
         cost_usd(model, 0, 0)
     except Exception:  # only a head start: the real use reports any real problem
-        log.debug("loading the renderers or prices failed", exc_info=True)
-    return counted
+        log.debug("warming up failed", exc_info=True)
 
 
 class _EarlyVerify:
@@ -402,13 +443,19 @@ class _EarlyVerify:
         article_id = plan.article.id
         for target in (article_id, *self._copies.get(article_id, ())):
             self.extractions[target] = extraction
-            self.prepared[target] = prepare(self._articles[target], extraction)
+            self.prepared[target] = _prepare(self._articles[target], extraction)
 
     def per_article(self) -> tuple[dict[str, ArticleExtraction], list[Failure]]:
         outcomes: dict[str, list[ArticleExtraction | Failure]] = {}
         for plan, results in zip(self._plans, self._results, strict=True):
             outcomes[plan.article.id] = [r for r in results if r is not None]
         return _per_article(self._plans, outcomes, self.extractions)
+
+
+def _prepare(article: Article, extraction: ArticleExtraction) -> Prepared | Failure:
+    from diplosum.assemble import prepare
+
+    return prepare(article, extraction)
 
 
 def _per_article(

@@ -9,7 +9,6 @@ Pure functions, no I/O.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 #: Bidi embeddings, overrides and isolates, and the implicit direction marks: they can
 #: make text display in an order other than the one it is stored in ("Trojan Source").
@@ -20,28 +19,28 @@ BIDI_CONTROLS = frozenset(
 LINE_SEPARATORS = frozenset("\u0085\u2028\u2029")
 
 _WHITESPACE = re.compile(r"\s+")
+#: Every unsafe character: C0 and C1 controls but tab and newline (category Cc is
+#: exactly U+0000-U+001F and U+007F-U+009F), surrogates (Cs, U+D800-U+DFFF), bidi
+#: controls and line separators. One character class, so a string is scanned in C.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff"
+    + "".join(sorted(BIDI_CONTROLS | LINE_SEPARATORS))
+    + "]"
+)
+_LINE_BREAKS = re.compile("\r\n?|[" + "".join(sorted(LINE_SEPARATORS)) + "]")
 
 
 def is_unsafe_char(ch: str) -> bool:
     """True for C0/C1 controls (other than tab and newline), lone surrogates, bidi
     controls and line/paragraph separators."""
-    if ch in "\t\n":
-        return False
-    if ch in BIDI_CONTROLS or ch in LINE_SEPARATORS:
-        return True
-    return unicodedata.category(ch) in ("Cc", "Cs")
+    return _UNSAFE.fullmatch(ch) is not None
 
 
 def strip_unsafe(text: str) -> str:
     """``text`` without unsafe characters; CR, CRLF and line separators become newlines."""
     if text.isprintable():  # no Cc, Cs or Cf (bidi) characters, no separators: nothing to do
         return text
-    text = text.replace("\r\n", "\n")
-    return "".join(
-        "\n" if ch in LINE_SEPARATORS or ch == "\r" else ch
-        for ch in text
-        if ch in LINE_SEPARATORS or ch == "\r" or not is_unsafe_char(ch)
-    )
+    return _UNSAFE.sub("", _LINE_BREAKS.sub("\n", text))
 
 
 def one_line(text: str) -> str:
@@ -50,4 +49,4 @@ def one_line(text: str) -> str:
 
 
 def has_unsafe(text: str) -> bool:
-    return any(is_unsafe_char(ch) for ch in text)
+    return _UNSAFE.search(text) is not None

@@ -11,6 +11,7 @@ import pytest
 import diplosum
 from diplosum.cli import main
 from diplosum.estimate import COMPLETION_TOKENS_PER_CALL, estimate
+from diplosum.llm.modes import prompt_tokens
 from diplosum.llm.pricing import cost_usd, price_for
 from tests.fakes import FakeBackend
 from tests.helpers import SEEDS, SEEDS_RECORDING
@@ -58,9 +59,20 @@ def test_the_estimate_counts_what_the_brief_then_counts(tmp_path: Path) -> None:
     fake = FakeBackend({}, default={"headline": None, "events": []})
     brief = diplosum.brief(inputs, backend=fake, max_chunk_tokens=2000)
     assert est.calls == len(fake.requests) == 5 + 5
-    assert est.all_prompt_tokens == brief.usage.estimated_prompt_tokens
+    sent = [prompt_tokens(r, encoding=est.encoding).tokens for r in fake.requests]
+    assert est.all_prompt_tokens == sum(sent)
+    # answered live: the endpoint's count is the one kept, nothing is counted locally
+    assert brief.usage.estimated_prompt_tokens == 0
+
     (copy,) = [a for a in est.articles if a.copy_of is not None]
     assert (copy.article_id, copy.copy_of, copy.calls) == ("copy", "004_75e4185e15a56da3", 0)
+
+
+def test_answers_from_recordings_are_counted_locally_as_the_estimate_counts() -> None:
+    est = estimate([SEEDS])
+    brief = diplosum.brief([SEEDS], replay=SEEDS_RECORDING)
+    assert brief.usage.replayed_calls == est.calls == 5
+    assert brief.usage.estimated_prompt_tokens == est.all_prompt_tokens > 1000
 
 
 def test_unknown_model_price_and_unreadable_inputs_are_said(

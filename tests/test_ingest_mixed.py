@@ -94,7 +94,9 @@ def test_a_mixed_folder_gives_a_brief_listing_every_bad_file(
     assert code == 1 and chat_server.requests == [], "estimate sends nothing"
 
     out = tmp_path / "brief.json"
-    code = main(["brief", str(folder), "--no-cache", "--format", "json", "-o", str(out)])
+    recording = tmp_path / "answers.jsonl"
+    argv = ["brief", str(folder), "--no-cache", "--format", "json", "-o", str(out)]
+    code = main([*argv, "--record", str(recording)])
     err = capsys.readouterr().err
     assert code == 1, err
     brief = diplosum.Brief.model_validate_json(out.read_text(encoding="utf-8"))
@@ -127,5 +129,8 @@ def test_a_mixed_folder_gives_a_brief_listing_every_bad_file(
     assert f"{calls} calls, 0 already held by the cache or recordings, {calls} to send" in (
         estimate_out
     )
-    assert f"~{brief.usage.estimated_prompt_tokens:,} prompt tokens" in estimate_out
+    # the same requests answered from the recording are counted locally: as estimated
+    replayed = diplosum.brief([folder], replay=recording)
+    assert replayed.usage.replayed_calls == calls
+    assert f"~{replayed.usage.estimated_prompt_tokens:,} prompt tokens" in estimate_out
     assert "~$" in estimate_out and "long-wire" in estimate_out

@@ -17,6 +17,7 @@ from openai.types.shared.chat_model import ChatModel
 
 import diplosum
 from diplosum.errors import ModelError
+from diplosum.llm import modes
 from diplosum.llm.base import ExtractionRequest
 from diplosum.llm.models import DEFAULT_MODEL, is_reasoning_model, sampling
 from diplosum.llm.openai_backend import OpenAIBackend
@@ -253,16 +254,29 @@ def _long_request(model: str = "llama3.1:8b") -> ExtractionRequest:
 
 
 def test_a_prompt_the_server_counted_short_is_reported_as_truncated(
-    chat_server: ChatServer, caplog: pytest.LogCaptureFixture
+    chat_server: ChatServer, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    chat_server.enqueue(Answer(GOOD, prompt_tokens=512), Answer(GOOD))
+    from diplosum.llm.openai_backend import OpenAIBackend
+
+    exact_counts: list[str] = []
+    real = OpenAIBackend._expected_prompt_tokens
+
+    def counting(self: OpenAIBackend, request: ExtractionRequest) -> int:
+        exact_counts.append(request.article_id)
+        return real(self, request)
+
+    monkeypatch.setattr(OpenAIBackend, "_expected_prompt_tokens", counting)
+    whole = modes.prompt_tokens(_long_request()).tokens
+    chat_server.enqueue(Answer(GOOD, prompt_tokens=512), Answer(GOOD, prompt_tokens=whole))
     with caplog.at_level(logging.WARNING, logger="diplosum.llm"):
         extract(chat_server, _long_request())
         truncated = [r.getMessage() for r in caplog.records if "cut the prompt" in r.getMessage()]
         assert len(truncated) == 1
         assert "512 prompt tokens" in truncated[0]
-        extract(chat_server, _long_request())  # counted in full (chars / 4): no warning
+        assert len(exact_counts) == 1  # a short count is confirmed exactly
+        extract(chat_server, _long_request())  # counted in full: no warning, no exact count
     assert len([r for r in caplog.records if "cut the prompt" in r.getMessage()]) == 1
+    assert len(exact_counts) == 1
 
 
 def test_prompt_cache_key_is_sent_where_asked_and_stable(chat_server: ChatServer) -> None:

@@ -10,7 +10,6 @@ import tiktoken
 
 import diplosum
 import diplosum.assemble
-import diplosum.pipeline
 from diplosum.article import Article
 from diplosum.assemble import Prepared
 from diplosum.contracts.brief import Failure
@@ -50,13 +49,13 @@ def test_articles_are_verified_while_others_are_in_flight(
     answers = {k: json.dumps(v) if not isinstance(v, str) else v for k, v in gold_answers().items()}
     verified: list[str] = []
     real: Callable[[Article, ArticleExtraction], Prepared | Failure]
-    real = getattr(diplosum.pipeline, "prepare")  # noqa: B009 - not re-exported
+    real = diplosum.assemble.prepare
 
     def spy(article: Article, extraction: ArticleExtraction) -> Prepared | Failure:
         verified.append(article.id)
         return real(article, extraction)
 
-    monkeypatch.setattr(diplosum.pipeline, "prepare", spy)
+    monkeypatch.setattr(diplosum.assemble, "prepare", spy)
     last = sorted(answers)[-1]
     brief = diplosum.brief([SEEDS], backend=_Held(answers, last, verified), concurrency=8)
     assert not brief.failures

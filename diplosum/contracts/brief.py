@@ -147,8 +147,10 @@ class Usage(BaseModel):
     )
     estimated_prompt_tokens: int = Field(
         default=0,
-        description="Prompt tokens of every request, counted locally with "
-        "provenance.token_encoding, whether or not the request was sent.",
+        description="Prompt tokens of the requests answered without a call (from the "
+        "cache or a recording) or stopped before one, counted locally with "
+        "provenance.token_encoding; a sent request's are in prompt_tokens, as the "
+        "endpoint counted them.",
     )
 
 

@@ -27,7 +27,7 @@ from diplosum.contracts.extraction import ArticleExtraction
 from diplosum.errors import ModelError
 from diplosum.llm.base import ExtractionRequest, Mode
 from diplosum.llm.models import sampling
-from diplosum.llm.tokens import TokenCount, count_tokens
+from diplosum.llm.tokens import TokenCount, count_tokens, rough_tokens
 
 if TYPE_CHECKING:  # the SDK is imported when a request is sent, not before
     import openai
@@ -120,6 +120,20 @@ def prompt_tokens(request: ExtractionRequest, *, encoding: str | None = None) ->
     if request.mode in ("json_schema", "tools"):
         extra += _schema_tokens(counted.encoding)
     return TokenCount(counted.tokens + extra, counted.encoding)
+
+
+@functools.cache
+def _rough_schema_tokens() -> int:
+    return rough_tokens(schema_text())
+
+
+def rough_prompt_tokens(request: ExtractionRequest) -> int:
+    """``prompt_tokens`` by ``tokens.rough_tokens``: no encoding loaded."""
+    tokens = rough_tokens(system_prompt(request) + "\n" + request.user_prompt)
+    tokens += 3 * MESSAGE_OVERHEAD_TOKENS
+    if request.mode in ("json_schema", "tools"):
+        tokens += _rough_schema_tokens()
+    return tokens
 
 
 def initial_messages(request: ExtractionRequest) -> list[ChatCompletionMessageParam]:

@@ -39,6 +39,7 @@ from diplosum.llm.breaker import ConnectionBreaker, is_connection_failure
 from diplosum.llm.clients import SDKClient, as_async_client, build_client
 from diplosum.llm.retry import RetryPolicy, TransientError, call_with_retries
 from diplosum.llm.settings import ClientSettings, url_host
+from diplosum.llm.tokens import ROUGH_SHARE
 
 __all__ = ["ClientSettings", "OpenAIBackend", "RetryPolicy"]
 
@@ -360,10 +361,14 @@ class OpenAIBackend:
         return modes.prompt_tokens(request, encoding=self._settings.token_encoding).tokens
 
     def _check_truncation(self, request: ExtractionRequest, completion: ChatCompletion) -> None:
-        """Counted once the answer is in, never before sending."""
+        """Counted once the answer is in, never before sending; exactly (tiktoken) only
+        when the server's count is short of the rough one, so a whole prompt costs one
+        regex pass and no encoding is loaded for it."""
         reported = completion.usage.prompt_tokens if completion.usage is not None else None
         if not reported:
             return
+        if reported >= TRUNCATION_RATIO * modes.rough_prompt_tokens(request) / ROUGH_SHARE:
+            return  # at or above what a whole prompt could count (rough_tokens' floor)
         expected = self._expected_prompt_tokens(request)
         if expected < TRUNCATION_MIN_TOKENS:
             return

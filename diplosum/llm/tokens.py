@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 
@@ -115,3 +116,27 @@ def _count(text: str, name: str) -> int:
     """Remembered: a run counts each prompt before or while sending it and, for the
     truncation check, again once it is answered."""
     return len(tiktoken.get_encoding(name).encode(text, disallowed_special=()))
+
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_ROUGH_PIECE = re.compile(
+    f"[{_CJK}]"  # a Chinese, Japanese or Korean character: about a token each
+    "|[A-Za-z]{1,8}"  # an English word (a long one by eight letters)
+    "|\\d{1,3}"  # numbers, by up to three digits
+    "|[\u0400-\u04ff]{1,2}"  # Cyrillic, by up to two letters
+    f"|[^\\W\\d_A-Za-z\u0400-\u04ff{_CJK}]"  # any other letter
+    "|[^\\w\\s]+"  # a run of punctuation or symbols
+)
+#: ``rough_tokens`` is at least this share of cl100k's count on news prose in English,
+#: French, German, Turkish, Vietnamese, Russian, Ukrainian, Greek, Arabic, Hebrew, Hindi,
+#: Chinese, Japanese and Korean (0.74-1.34, ``tests/test_prompt_tokens.py``); languages of
+#: long Latin-script words come lower (Polish about 0.6).
+ROUGH_SHARE = 0.7
+
+
+def rough_tokens(text: str) -> int:
+    """A quick count of ``text``'s tokens without a tokenizer (one regex pass): English
+    words, groups of up to three digits, pairs of Cyrillic letters, each other letter
+    and CJK character, runs of punctuation. Used only to decide whether an exact count
+    is needed, so a run whose prompts all look whole never loads an encoding."""
+    return len(_ROUGH_PIECE.findall(text))

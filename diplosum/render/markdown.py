@@ -98,10 +98,16 @@ def _header(brief: Brief) -> list[str]:
         f"{u.calls} calls, {u.cached_calls} cached, {u.replayed_calls} replayed · "
         f"{u.prompt_tokens:,} prompt{_part(u.cached_prompt_tokens, 'cached')} + "
         f"{u.completion_tokens:,} completion{_part(u.reasoning_tokens, 'reasoning')} tokens · "
-        f"{cost} · "
-        f"~{u.estimated_prompt_tokens:,} prompt tokens by {md_text(p.token_encoding or 'unknown')}",
+        f"{cost}{_unsent(u.estimated_prompt_tokens, p.token_encoding)}",
         "",
     ]
+
+
+def _unsent(tokens: int, encoding: str | None) -> str:
+    """The prompt tokens answered without a call (counted locally), when there are any."""
+    if not tokens:
+        return ""
+    return f" · ~{tokens:,} prompt tokens answered without a call ({md_text(encoding or '?')})"
 
 
 def _part(tokens: int, what: str) -> str:
