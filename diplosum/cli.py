@@ -247,6 +247,7 @@ def _brief(args: argparse.Namespace) -> int:
     from diplosum.llm.settings import ClientSettings
     from diplosum.output import OutputTarget
     from diplosum.pipeline import brief
+    from diplosum.render import FORMATS_TO_PROVE
 
     if args.concurrency is not None and args.concurrency < 1:
         raise _usage("--concurrency must be at least 1")
@@ -275,6 +276,7 @@ def _brief(args: argparse.Namespace) -> int:
                 timeout=args.timeout,
                 client=ClientSettings(max_input_tokens=args.max_input_tokens),
                 max_chunk_tokens=args.max_chunk_tokens,
+                formats=FORMATS_TO_PROVE[args.format],
             )
     text = _render(result, args.format)
     try:

@@ -7,7 +7,7 @@ import dataclasses
 import logging
 import os
 import queue
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from diplosum import runloop
 from diplosum._version import __version__
 from diplosum.article import Article
 from diplosum.combine import combine_chunks
@@ -59,6 +60,7 @@ if TYPE_CHECKING:  # the SDK is imported only when a live call is needed
 log = logging.getLogger("diplosum")
 
 PathArg = str | os.PathLike[str]
+Renderer = Callable[[Brief], str]
 
 
 @dataclass
@@ -128,6 +130,7 @@ def brief(
     backend: ExtractionBackend | None = None,
     max_chunk_tokens: int | None = None,
     detect_copies: bool = True,
+    formats: Iterable[str] = ("markdown", "html"),
 ) -> Brief:
     """Summarise articles into a ``Brief``; see ``abrief`` for the arguments.
 
@@ -139,7 +142,7 @@ def brief(
         pass
     else:
         raise ConfigurationError("brief() was called inside an event loop: use await abrief()")
-    return asyncio.run(
+    return runloop.run(
         abrief(
             inputs,
             model=model,
@@ -158,6 +161,7 @@ def brief(
             backend=backend,
             max_chunk_tokens=max_chunk_tokens,
             detect_copies=detect_copies,
+            formats=formats,
         )
     )
 
@@ -181,6 +185,7 @@ async def abrief(
     backend: ExtractionBackend | None = None,
     max_chunk_tokens: int | None = None,
     detect_copies: bool = True,
+    formats: Iterable[str] = ("markdown", "html"),
 ) -> Brief:
     """Summarise articles into a ``Brief``, extracting up to ``concurrency`` at once.
 
@@ -201,9 +206,14 @@ async def abrief(
         and combined.
     detect_copies: a syndicated copy of an earlier article (the same text, or nearly)
         is extracted once and verified against its own text; ``False`` extracts each.
+    formats: the output formats (``"markdown"``, ``"html"``) the brief is proved to
+        render in before it is returned: an event one cannot render is left out and its
+        sources listed in ``failures``. ``()`` proves none (JSON always renders); the CLI
+        proves only the format it writes.
     An article that cannot be summarised is listed in ``brief.failures``.
     """
     chosen_mode = resolve_mode(mode)
+    renderers = _renderers(formats)
     limit = resolve_concurrency(concurrency)
     recordings = resolve_recordings(replay=replay, record=record, auto_record=auto_record)
     prompt = load_prompt(prompt_dir)
@@ -234,6 +244,7 @@ async def abrief(
             limit,
             max_chunk_tokens=max_chunk_tokens,
             detect_copies=detect_copies,
+            renderers=renderers,
         )
     finally:
         if owned:
@@ -251,7 +262,10 @@ async def _run(
     *,
     max_chunk_tokens: int | None,
     detect_copies: bool,
+    renderers: Sequence[Renderer],
 ) -> Brief:
+    from diplosum.render import RENDERERS_BY_FORMAT
+
     tally = _Tally()
     failures: list[Failure] = list(loaded.failures)
     semaphore = asyncio.Semaphore(limit)
@@ -325,7 +339,8 @@ async def _run(
 
     async def in_idle_time() -> None:
         await answered.wait()
-        await asyncio.to_thread(_warm_up, chosen_model)
+        html = RENDERERS_BY_FORMAT["html"] in renderers
+        await asyncio.to_thread(_warm_up, chosen_model, html=html)
 
     warming = asyncio.ensure_future(in_idle_time())
     try:
@@ -353,14 +368,13 @@ async def _run(
         )
 
     from diplosum.assemble import assemble
-    from diplosum.render import RENDERERS
 
     return assemble(
         articles,
         extractions,
         failures=failures,
         make_brief=make_brief,
-        renderers=RENDERERS,
+        renderers=renderers,
         prepared=early.prepared,
     )
 
@@ -396,9 +410,10 @@ class _LocalCount:
         return await self._worker
 
 
-def _warm_up(model: str) -> None:
+def _warm_up(model: str, *, html: bool) -> None:
     """Loads what the brief needs once the answers are in (verify and merge, the place
-    table, the renderers, the price table), so that is not done after the last answer."""
+    table, the price table, the HTML templates when HTML is to be proved), so that is
+    not done after the last answer."""
     try:
         from diplosum import assemble  # noqa: F401 - imported for what it imports
         from diplosum.llm.pricing import cost_usd
@@ -406,7 +421,8 @@ def _warm_up(model: str) -> None:
         from diplosum.render import warm_up
 
         gazetteer()
-        warm_up()
+        if html:
+            warm_up()
         cost_usd(model, 0, 0)
     except Exception:  # only a head start: the real use reports any real problem
         log.debug("warming up failed", exc_info=True)
@@ -491,6 +507,19 @@ def _per_article(
                 error=f"a copy of {plan.copy_of}, whose extraction failed: {original.error}",
             )
     return extractions, [failed[p.article.id] for p in plans if p.article.id in failed]
+
+
+def _renderers(formats: Iterable[str]) -> list[Renderer]:
+    from diplosum.render import RENDERERS_BY_FORMAT
+
+    chosen = [formats] if isinstance(formats, str) else list(formats)
+    unknown = [f for f in chosen if f not in RENDERERS_BY_FORMAT]
+    if unknown:
+        raise ConfigurationError(
+            f"unknown output format {unknown[0]!r} in formats; known: "
+            + ", ".join(RENDERERS_BY_FORMAT)
+        )
+    return [RENDERERS_BY_FORMAT[f] for f in dict.fromkeys(chosen)]
 
 
 def _client_settings(

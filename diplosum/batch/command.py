@@ -38,6 +38,7 @@ from diplosum.llm.modes import prompt_tokens
 from diplosum.llm.pricing import cost_usd
 from diplosum.llm.settings import ClientSettings
 from diplosum.llm.tokens import encoding_name
+from diplosum.render import FORMATS_TO_PROVE
 from diplosum.store.batches import PLANNED, UPLOADED, BatchStore, Job, batches_path_for
 from diplosum.store.cache import ResponseCache, default_cache_path
 
@@ -181,6 +182,7 @@ def brief_or_submit(args: argparse.Namespace, *, after_upload: Hook | None = Non
         temperature=args.temperature,
         max_chunk_tokens=args.max_chunk_tokens,
         backend=CacheOnlyBackend(cache, plan),
+        formats=FORMATS_TO_PROVE[args.format],
     )
 
 

@@ -9,7 +9,6 @@ digest, paying only for the answers the cache does not hold yet.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import tempfile
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from diplosum import runloop
 from diplosum.article import Article
 from diplosum.contracts.brief import Brief, Deferred, Failure
 from diplosum.digest.backoff import retry_delay
@@ -61,7 +61,7 @@ def run_digest(
     batch: bool = False,
 ) -> DigestResult:
     """Synchronous ``arun_digest`` (runs its own event loop); see there."""
-    return asyncio.run(
+    return runloop.run(
         arun_digest(
             config,
             now=now,

@@ -29,3 +29,10 @@ def warm_up() -> None:
 
 #: Every output format; ``brief()`` proves each can render the brief it returns.
 RENDERERS: Sequence[Callable[[Brief], str]] = (render_markdown, render_html)
+#: The same, by the names ``brief(formats=...)`` takes.
+RENDERERS_BY_FORMAT: dict[str, Callable[[Brief], str]] = {
+    "markdown": render_markdown,
+    "html": render_html,
+}
+#: What ``brief(formats=...)`` proves for each ``--format`` of the CLI: what it writes.
+FORMATS_TO_PROVE: dict[str, tuple[str, ...]] = {"md": ("markdown",), "html": ("html",), "json": ()}
