@@ -18,7 +18,6 @@ from pydantic import ValidationError
 from diplosum import runloop
 from diplosum._version import __version__
 from diplosum.article import Article
-from diplosum.combine import combine_chunks
 from diplosum.contracts.brief import Brief, Failure, Provenance, Usage
 from diplosum.contracts.extraction import ArticleExtraction
 from diplosum.errors import (
@@ -455,7 +454,7 @@ class _EarlyVerify:
         if any(r is None for r in results) or any(isinstance(r, Failure) for r in results):
             return
         done = [r for r in results if isinstance(r, ArticleExtraction)]
-        extraction = combine_chunks(done)
+        extraction = _combined(done)
         article_id = plan.article.id
         for target in (article_id, *self._copies.get(article_id, ())):
             self.extractions[target] = extraction
@@ -466,6 +465,16 @@ class _EarlyVerify:
         for plan, results in zip(self._plans, self._results, strict=True):
             outcomes[plan.article.id] = [r for r in results if r is not None]
         return _per_article(self._plans, outcomes, self.extractions)
+
+
+def _combined(chunks: list[ArticleExtraction]) -> ArticleExtraction:
+    """The chunks' extractions as one (``combine`` and the merge's text helpers are
+    imported only for an article that was split)."""
+    if len(chunks) == 1:
+        return chunks[0]
+    from diplosum.combine import combine_chunks
+
+    return combine_chunks(chunks)
 
 
 def _prepare(article: Article, extraction: ArticleExtraction) -> Prepared | Failure:
@@ -493,7 +502,7 @@ def _per_article(
             continue
         known = (combined or {}).get(plan.article.id)
         done = [r for r in results if isinstance(r, ArticleExtraction)]
-        extractions[plan.article.id] = known if known is not None else combine_chunks(done)
+        extractions[plan.article.id] = known if known is not None else _combined(done)
     for plan in plans:
         if plan.copy_of is None:
             continue

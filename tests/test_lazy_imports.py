@@ -49,3 +49,28 @@ def test_the_check_sees_the_sdk_when_it_is_imported() -> None:
         check=False,
     )
     assert done.stdout.strip().splitlines()[-1] == "OPENAI 0"
+
+
+_BEFORE_THE_FIRST_REQUEST = """
+import sys
+import diplosum
+from diplosum.pipeline import brief
+from diplosum.cli import main
+later = ("diplosum.merge", "diplosum.assemble", "diplosum.verify", "diplosum.combine",
+         "jinja2", "frontmatter", "yaml", "semchunk", "trafilatura", "genai_prices")
+print(sorted(m for m in sys.modules if m.split(".")[0] in later or m in later))
+"""
+
+
+def test_what_is_needed_only_after_the_answers_is_not_imported_before_sending() -> None:
+    """What a run needs before its first request: no merge, verify, renderer templates,
+    front-matter, chunking or price modules (they load while the answers are awaited,
+    or only for an input that needs them)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _BEFORE_THE_FIRST_REQUEST],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import tiktoken
-from semchunk.semchunk import Chunker, chunkerify
 
 from diplosum.errors import ConfigurationError
+
+if TYPE_CHECKING:  # semchunk is imported only for an article that needs splitting
+    from semchunk.semchunk import Chunker
 
 DEFAULT_MAX_CHUNK_TOKENS = 8000
 MIN_CHUNK_TOKENS = 100
@@ -69,6 +71,8 @@ def count_tokens(text: str, encoding: str) -> int:
 
 @functools.cache
 def _chunker(encoding: str, max_tokens: int) -> Chunker:
+    from semchunk.semchunk import chunkerify
+
     return chunkerify(lambda s: count_tokens(s, encoding), max_tokens)
 
 

@@ -23,9 +23,6 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-import frontmatter
-import yaml  # type: ignore[import-untyped]
-
 from diplosum.ingest.decode import Undecodable
 from diplosum.safetext import one_line
 
@@ -44,6 +41,9 @@ def split_front_matter(raw: str, *, where: str) -> FrontMatter:
     """The text after the front matter, and its known fields as one-line strings."""
     if not _OPENING.match(raw):
         return FrontMatter(raw)
+    import frontmatter  # only for a file that has front matter
+    import yaml  # type: ignore[import-untyped]
+
     try:
         post = frontmatter.loads(raw.lstrip("\ufeff"))
     except yaml.YAMLError as exc:
