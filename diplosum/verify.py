@@ -67,6 +67,9 @@ OTHER_SPACES = (
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 _SPACE_MAP = tuple((ch, " ") for ch in OTHER_SPACES)
+#: Any character ``_fold`` maps after lowering (one scan decides whether to look).
+_TO_MAP = re.compile("[" + re.escape("".join(ch for ch, _ in _MARKS) + OTHER_SPACES) + "]")
+_MARKS_ONLY = re.compile("[" + re.escape("".join(ch for ch, _ in _MARKS)) + "]")
 #: After folding, a space is exactly one whitespace character of the original.
 _SPACES = re.compile(" +")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -84,6 +87,8 @@ def _fold(text: str, *, spaces: bool = True) -> str:
     lowered = text.lower()
     if len(lowered) != len(text):
         return text.translate(_FOLD)
+    if (_TO_MAP if spaces else _MARKS_ONLY).search(lowered) is None:
+        return lowered
     for ch, out in (*_MARKS, *_SPACE_MAP) if spaces else _MARKS:
         if ch in lowered:
             lowered = lowered.replace(ch, out)
