@@ -381,7 +381,7 @@ def run_one(
         cache = ["--cache", str(extra["cache"])] if extra.get("cache") else ["--no-cache"]
         argv = [sys.executable, "-m", "diplosum", "brief", str(folder), "--base-url", url]
         argv += ["-m", MODEL, "--concurrency", str(c), "--format", "json", "-o", os.devnull]
-        argv += [*cache, "-q"]
+        argv += [*cache, "-q", "--mode", extra.get("mode", "json_schema")]
     else:
         argv = [sys.executable, __file__, "--peer", who, str(folder), url, str(c)]
     sim.reset()
@@ -465,6 +465,8 @@ def main() -> None:
         folder = Path(tmp) / "200"
         for who in [*peers, SAME_SCHEMA]:
             show(run_one(sim, url, who, folder, 200, 32, "target"))
+        for mode in ("json_object", "tools"):  # json_schema is the target row
+            show(run_one(sim, url, "diplosum", folder, 200, 32, f"mode {mode}", mode=mode))
         sim.reset(invalid=0.1)
         for who in ("diplosum", "bare"):
             sim.invalid = 0.1
@@ -486,6 +488,11 @@ def main() -> None:
                 f"N=200 C=32, bare loop with {what}: diplosum wall {d.wall / b.wall:.2f}x "
                 f"the bare loop's; billed-equivalent prompt per call {d.billed / b.billed:.2f}x"
             )
+    for r in rows:
+        if r.who == "diplosum" and (r.label == "target" or r.label.startswith("mode ")):
+            mode = "json_schema" if r.label == "target" else r.label.removeprefix("mode ")
+            fixed = r.stats.fixed / max(r.stats.calls, 1)
+            print(f"{mode}: fixed {fixed:.0f} tokens per call, billed-equivalent {r.billed:.0f}")
     big = [r for r in rows if r.who == "diplosum" and r.n == 500]
     if big:
         print(f"N=500: last response to exit {max(r.last_to_exit for r in big):.2f}s (worst)")
