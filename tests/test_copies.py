@@ -95,3 +95,47 @@ def test_copies_can_be_extracted_each(tmp_path: Path) -> None:
     fake = FakeBackend(gold_answers(), default=gold_answers()[ORIGINAL])
     diplosum.brief([_folder(tmp_path)], backend=fake, detect_copies=False)
     assert len(fake.requests) == 3
+
+
+def _reference(articles: list[diplosum.Article]) -> dict[str, str]:
+    """The definition, comparing every article with every original before it."""
+    from diplosum.ingest.copies import _fingerprint, _similar
+
+    originals: list[tuple[str, object]] = []
+    found: dict[str, str] = {}
+    for article in articles:
+        if not article.text.strip():
+            continue
+        mine = _fingerprint(article.text)
+        match = next((i for i, theirs in originals if _similar(mine, theirs)), None)  # type: ignore[arg-type]
+        if match is None:
+            originals.append((article.id, mine))
+        else:
+            found[article.id] = match
+    return found
+
+
+def test_the_sketch_index_finds_what_comparing_every_pair_finds() -> None:
+    """Stories, near copies of them at every distance around the threshold (words
+    replaced at random), exact copies and short texts, in a random order: the indexed
+    search gives exactly the pairwise definition's answer."""
+    import random
+
+    rng = random.Random(11)
+    vocabulary = [f"w{i}" for i in range(400)]
+    stories = [" ".join(rng.choices(vocabulary, k=rng.randint(40, 160))) for _ in range(40)]
+    texts = list(stories)
+    for story in stories:
+        words = story.split()
+        for _ in range(rng.randint(0, 4)):
+            changed = list(words)
+            for _ in range(rng.randint(0, len(words) // 12)):
+                changed[rng.randrange(len(changed))] = rng.choice(vocabulary)
+            texts.append(" ".join(changed))
+    texts += ["w1 w2 w3", "w1 w2 w3", "w1 w2 w4", ""]
+    rng.shuffle(texts)
+    articles = [_article(f"a{i:03d}", text) for i, text in enumerate(texts)]
+    expected = _reference(articles)
+    # near copies on both sides of the threshold are in play
+    assert 20 < len(expected) < len(texts) - len(stories) - 10
+    assert find_copies(articles) == expected

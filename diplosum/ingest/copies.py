@@ -7,22 +7,38 @@ similarity of their sets of word 5-grams ("shingles") is at least
 agency text). Articles are taken in input order; each is compared with the originals
 found so far, and a copy points at the first original it matches, so the result does
 not depend on how copies chain.
+
+Each article keeps a bottom-k sketch: its ``SKETCH`` smallest shingle hashes. Only
+originals sharing one of an article's ``INDEXED`` smallest are candidates (two sets at
+Jaccard similarity J miss each other with probability at most (1 - J) ** INDEXED, about
+1e-11 at the threshold), and only those whose sketches estimate the similarity at
+``ESTIMATE_FLOOR`` or more are compared exactly (an estimate that low from a pair at the
+threshold is six standard deviations off). An original keeps its sketch only; its
+shingles are worked out again from its text when it is compared, so memory stays a few
+kilobytes per article however many there are.
 """
 
 from __future__ import annotations
 
-import math
+import heapq
 import re
 import unicodedata
-from collections import Counter
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
+from functools import lru_cache
 
 from diplosum.article import Article
 
 NEAR_COPY_JACCARD = 0.8
 SHINGLE_WORDS = 5
+#: The bottom-k sketch: an article's smallest shingle hashes (see the module docstring)...
+SKETCH = 64
+#: ...the smallest of which index it...
+INDEXED = 16
+#: ...and the share of the union's smallest that both hold, under which a pair is not
+#: compared exactly.
+ESTIMATE_FLOOR = 0.5
 #: Below this many shingles a text is too short to call a near copy (it can still be
 #: an identical one).
 MIN_SHINGLES = 30
@@ -54,36 +70,41 @@ def _similar(a: _Fingerprint, b: _Fingerprint) -> bool:
     return shared >= NEAR_COPY_JACCARD * (len(a.shingles) + len(b.shingles) - shared)
 
 
-def _prefix_size(size: int) -> int:
-    """How many of a set's rarest shingles to index: two sets whose Jaccard similarity
-    reaches ``NEAR_COPY_JACCARD`` share at least one shingle among these ("prefix
-    filtering"); one more than needed, against rounding."""
-    needed = size - math.ceil(NEAR_COPY_JACCARD * size) + 1
-    return min(size, needed + 1)
+def _estimate(a: array[int], b: array[int]) -> float:
+    """The Jaccard similarity estimated from two bottom-k sketches."""
+    union = heapq.nsmallest(SKETCH, set(a) | set(b))
+    shared = set(a).intersection(b)
+    return sum(h in shared for h in union) / len(union)
 
 
 def find_copies(articles: Sequence[Article]) -> dict[str, str]:
     """Map the id of each article that is a copy to the id of its original."""
-    prints = [(a.id, _fingerprint(a.text)) for a in articles if a.text.strip()]
-    # Only an original sharing one of an article's rarest shingles can match it (the
-    # same words give the same shingles; a near copy shares most of them), so each
-    # article is compared with those few, not with every original found so far.
-    frequency = Counter(chain.from_iterable(fp.shingles for _, fp in prints))
-    originals: list[tuple[str, _Fingerprint]] = []
-    holders: dict[int, list[int]] = {}
+    texts = [a for a in articles if a.text.strip()]
+
+    @lru_cache(maxsize=64)  # an original with many copies is compared again and again
+    def fingerprint(index: int) -> _Fingerprint:
+        return _fingerprint(texts[index].text)
+
+    originals: list[tuple[int, array[int]]] = []  # (index into ``texts``, sketch)
+    holders: dict[int, list[int]] = {}  # indexed hash -> positions in ``originals``
     copy_of: dict[str, str] = {}
-    for article_id, mine in prints:
-        # The rarest come first: shingles of this article alone (no other holds them,
-        # so they find nothing and need no indexing), then the others by frequency.
-        common = [s for s in mine.shingles if frequency[s] > 1]
-        room = _prefix_size(len(mine.shingles)) - (len(mine.shingles) - len(common))
-        prefix = sorted(common, key=lambda s: (frequency[s], s))[:room] if room > 0 else []
-        candidates = sorted({i for s in prefix for i in holders.get(s, ())})
-        match = next((originals[i][0] for i in candidates if _similar(mine, originals[i][1])), None)
+    for index, article in enumerate(texts):
+        mine = fingerprint(index)
+        sketch = array("q", heapq.nsmallest(SKETCH, mine.shingles))
+        candidates = sorted({k for h in sketch[:INDEXED] for k in holders.get(h, ())})
+        match = next(
+            (
+                originals[k][0]
+                for k in candidates
+                if _estimate(sketch, originals[k][1]) >= ESTIMATE_FLOOR
+                and _similar(mine, fingerprint(originals[k][0]))
+            ),
+            None,
+        )
         if match is None:
-            for shingle in prefix:
+            for shingle in sketch[:INDEXED]:
                 holders.setdefault(shingle, []).append(len(originals))
-            originals.append((article_id, mine))
+            originals.append((index, sketch))
         else:
-            copy_of[article_id] = match
+            copy_of[article.id] = texts[match].id
     return copy_of
