@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from diplosum import runloop
 from diplosum._version import __version__
-from diplosum.article import Article
+from diplosum.arrivals import Arrivals
 from diplosum.contracts.brief import Brief, Failure, Provenance, Usage
 from diplosum.contracts.extraction import ArticleExtraction
 from diplosum.errors import (
@@ -26,6 +26,7 @@ from diplosum.errors import (
     RecordingError,
     describe_validation_error,
 )
+from diplosum.ingest.copies import CopyFinder
 from diplosum.ingest.load import InputItem, Loaded, load_articles
 from diplosum.llm import progress
 from diplosum.llm.base import (
@@ -40,7 +41,7 @@ from diplosum.llm.modes import prompt_tokens
 from diplosum.llm.settings import ClientSettings
 from diplosum.llm.tokens import encoding_name
 from diplosum.prompts import Prompt, load_prompt
-from diplosum.requests import ArticlePlan, plan_requests
+from diplosum.requests import plan_requests
 from diplosum.settings import (
     Recordings,
     resolve_concurrency,
@@ -53,7 +54,6 @@ from diplosum.store.fingerprint import schema_sha256
 from diplosum.store.recordings import RecordingBackend, RecordingFile, ReplayBackend
 
 if TYPE_CHECKING:  # the SDK is imported only when a live call is needed
-    from diplosum.assemble import Prepared
     from diplosum.llm.clients import SDKClient
 
 log = logging.getLogger("diplosum")
@@ -270,7 +270,8 @@ async def _run(
     semaphore = asyncio.Semaphore(limit)
     encoding = encoding_name(chosen_model)
 
-    # Rendering every prompt first makes a broken template fail before any call.
+    # Rendering every prompt first makes a broken template fail before any call. Copies
+    # are found while the first requests are out (``send_all``).
     plans = plan_requests(
         loaded.articles,
         prompt=prompt,
@@ -279,9 +280,8 @@ async def _run(
         temperature=temperature,
         encoding=encoding,
         max_chunk_tokens=max_chunk_tokens,
-        copies=detect_copies,
+        copies=False,
     )
-    articles = [p.article.model_copy(update={"copy_of": p.copy_of}) for p in plans]
 
     # Set when the first answer is in: the first requests are all out by then.
     answered = asyncio.Event()
@@ -308,7 +308,6 @@ async def _run(
                 return Failure(source_id=request.article_id, stage="extract", error=error)
             finally:
                 answered.set()
-                progress.advance()
             tally.add(reply)
             if reply.origin != "live":
                 unsent.add(request)
@@ -322,19 +321,33 @@ async def _run(
 
     # Each article is sanitized and verified as soon as its last answer is in, while
     # the other requests are still out (``prepare`` is per article and never raises).
-    early = _EarlyVerify(plans, articles)
+    early = Arrivals()
+    shown = _Progress()
 
     async def run_call(index: int, chunk_index: int, request: ExtractionRequest) -> None:
-        early.arrived(index, chunk_index, await run_one(request))
+        result = await run_one(request)
+        shown.advance()
+        early.arrived(index, chunk_index, result)
 
-    # Every chunk of every article at once (up to the concurrency limit). Once the first
-    # answer is in (the first requests are out by then), a thread loads what the rest of
-    # the run needs, so neither the first request nor the end waits for it (a thread
-    # holds the interpreter lock while it works, so it must not start earlier).
-    calls = [
-        run_call(i, k, r) for i, plan in enumerate(plans) for k, (_, r) in enumerate(plan.calls)
-    ]
-    progress.start(len(calls))
+    # Every chunk of every article at once (up to the concurrency limit), started as
+    # each article is found not to be a copy of an earlier one: the first requests go
+    # out while the rest is compared. Once the first answer is in (the first requests
+    # are out by then), a thread loads what the rest of the run needs, so neither the
+    # first request nor the end waits for it (a thread holds the interpreter lock while
+    # it works, so it must not start earlier).
+    calls: list[asyncio.Task[None]] = []
+
+    async def send_all() -> None:
+        finder = CopyFinder() if detect_copies else None
+        for plan in plans:
+            original = finder.add(plan.article) if finder is not None else None
+            if original is not None:
+                plan = dataclasses.replace(plan, copy_of=original, requests=[])
+            index = early.register(plan)
+            for k, (_, request) in enumerate(plan.calls):
+                calls.append(asyncio.ensure_future(run_call(index, k, request)))
+            await asyncio.sleep(0)  # let the requests just started go out
+        shown.start(len(calls))
 
     async def in_idle_time() -> None:
         await answered.wait()
@@ -343,7 +356,13 @@ async def _run(
 
     warming = asyncio.ensure_future(in_idle_time())
     try:
+        await send_all()
         await asyncio.gather(*calls)
+    except BaseException:
+        for call in calls:
+            call.cancel()
+        await asyncio.gather(*calls, return_exceptions=True)
+        raise
     finally:
         answered.set()  # no request at all, or the run was interrupted
         tally.estimated_prompt_tokens = await unsent.total()
@@ -369,13 +388,33 @@ async def _run(
     from diplosum.assemble import assemble
 
     return assemble(
-        articles,
+        early.articles,
         extractions,
         failures=failures,
         make_brief=make_brief,
         renderers=renderers,
         prepared=early.prepared,
     )
+
+
+class _Progress:
+    """``progress`` once the number of requests is known; answers before that are
+    shown when it is."""
+
+    def __init__(self) -> None:
+        self._early: int | None = 0
+
+    def start(self, total: int) -> None:
+        progress.start(total)
+        for _ in range(self._early or 0):
+            progress.advance()
+        self._early = None
+
+    def advance(self) -> None:
+        if self._early is None:
+            progress.advance()
+        else:
+            self._early += 1
 
 
 class _LocalCount:
@@ -425,97 +464,6 @@ def _warm_up(model: str, *, html: bool) -> None:
         cost_usd(model, 0, 0)
     except Exception:  # only a head start: the real use reports any real problem
         log.debug("warming up failed", exc_info=True)
-
-
-class _EarlyVerify:
-    """Collects each request's result; when an article's last chunk is in, combines
-    them and prepares (sanitizes and verifies) the article and its copies."""
-
-    def __init__(self, plans: list[ArticlePlan], articles: list[Article]) -> None:
-        self._plans = plans
-        self._articles = {a.id: a for a in articles}
-        self._results: list[list[ArticleExtraction | Failure | None]] = [
-            [None] * len(plan.requests) for plan in plans
-        ]
-        self._copies: dict[str, list[str]] = {}
-        for plan in plans:
-            if plan.copy_of is not None:
-                self._copies.setdefault(plan.copy_of, []).append(plan.article.id)
-        self.extractions: dict[str, ArticleExtraction] = {}
-        self.prepared: dict[str, Prepared | Failure] = {}
-
-    def arrived(self, index: int, chunk: int, result: ArticleExtraction | Failure) -> None:
-        plan = self._plans[index]
-        if isinstance(result, Failure) and len(plan.chunks) > 1:
-            describe = plan.chunks[chunk].describe()
-            result = result.model_copy(update={"error": f"{describe}: {result.error}"})
-        results = self._results[index]
-        results[chunk] = result
-        if any(r is None for r in results) or any(isinstance(r, Failure) for r in results):
-            return
-        done = [r for r in results if isinstance(r, ArticleExtraction)]
-        extraction = _combined(done)
-        article_id = plan.article.id
-        for target in (article_id, *self._copies.get(article_id, ())):
-            self.extractions[target] = extraction
-            self.prepared[target] = _prepare(self._articles[target], extraction)
-
-    def per_article(self) -> tuple[dict[str, ArticleExtraction], list[Failure]]:
-        outcomes: dict[str, list[ArticleExtraction | Failure]] = {}
-        for plan, results in zip(self._plans, self._results, strict=True):
-            outcomes[plan.article.id] = [r for r in results if r is not None]
-        return _per_article(self._plans, outcomes, self.extractions)
-
-
-def _combined(chunks: list[ArticleExtraction]) -> ArticleExtraction:
-    """The chunks' extractions as one (``combine`` and the merge's text helpers are
-    imported only for an article that was split)."""
-    if len(chunks) == 1:
-        return chunks[0]
-    from diplosum.combine import combine_chunks
-
-    return combine_chunks(chunks)
-
-
-def _prepare(article: Article, extraction: ArticleExtraction) -> Prepared | Failure:
-    from diplosum.assemble import prepare
-
-    return prepare(article, extraction)
-
-
-def _per_article(
-    plans: list[ArticlePlan],
-    outcomes: dict[str, list[ArticleExtraction | Failure]],
-    combined: dict[str, ArticleExtraction] | None = None,
-) -> tuple[dict[str, ArticleExtraction], list[Failure]]:
-    """One extraction per article (its chunks combined, unless ``combined`` has it),
-    or its first failure; a copy shares its original's extraction, or fails with it."""
-    extractions: dict[str, ArticleExtraction] = {}
-    failed: dict[str, Failure] = {}
-    for plan in plans:
-        if plan.copy_of is not None:
-            continue
-        results = outcomes.get(plan.article.id, [])
-        failure = next((r for r in results if isinstance(r, Failure)), None)
-        if failure is not None:
-            failed[plan.article.id] = failure.model_copy(update={"source_id": plan.article.id})
-            continue
-        known = (combined or {}).get(plan.article.id)
-        done = [r for r in results if isinstance(r, ArticleExtraction)]
-        extractions[plan.article.id] = known if known is not None else _combined(done)
-    for plan in plans:
-        if plan.copy_of is None:
-            continue
-        if plan.copy_of in extractions:
-            extractions[plan.article.id] = extractions[plan.copy_of]
-        else:
-            original = failed[plan.copy_of]
-            failed[plan.article.id] = Failure(
-                source_id=plan.article.id,
-                stage=original.stage,
-                error=f"a copy of {plan.copy_of}, whose extraction failed: {original.error}",
-            )
-    return extractions, [failed[p.article.id] for p in plans if p.article.id in failed]
 
 
 def _renderers(formats: Iterable[str]) -> list[Renderer]:

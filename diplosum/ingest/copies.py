@@ -77,34 +77,42 @@ def _estimate(a: array[int], b: array[int]) -> float:
     return sum(h in shared for h in union) / len(union)
 
 
+class CopyFinder:
+    """Articles added one at a time, in input order: ``add`` says which earlier one an
+    article is a copy of, or None (an original, or an empty text)."""
+
+    def __init__(self) -> None:
+        self._texts: list[str] = []  # of the originals
+        self._ids: list[str] = []
+        self._sketches: list[array[int]] = []
+        self._holders: dict[int, list[int]] = {}  # indexed hash -> originals holding it
+        # An original with many copies is compared again and again.
+        self._original = lru_cache(maxsize=64)(self._fingerprint_of)
+
+    def _fingerprint_of(self, position: int) -> _Fingerprint:
+        return _fingerprint(self._texts[position])
+
+    def add(self, article: Article) -> str | None:
+        if not article.text.strip():
+            return None
+        mine = _fingerprint(article.text)
+        sketch = array("q", heapq.nsmallest(SKETCH, mine.shingles))
+        candidates = sorted({k for h in sketch[:INDEXED] for k in self._holders.get(h, ())})
+        for k in candidates:
+            if _estimate(sketch, self._sketches[k]) >= ESTIMATE_FLOOR and _similar(
+                mine, self._original(k)
+            ):
+                return self._ids[k]
+        for shingle in sketch[:INDEXED]:
+            self._holders.setdefault(shingle, []).append(len(self._ids))
+        self._texts.append(article.text)
+        self._ids.append(article.id)
+        self._sketches.append(sketch)
+        return None
+
+
 def find_copies(articles: Sequence[Article]) -> dict[str, str]:
     """Map the id of each article that is a copy to the id of its original."""
-    texts = [a for a in articles if a.text.strip()]
-
-    @lru_cache(maxsize=64)  # an original with many copies is compared again and again
-    def fingerprint(index: int) -> _Fingerprint:
-        return _fingerprint(texts[index].text)
-
-    originals: list[tuple[int, array[int]]] = []  # (index into ``texts``, sketch)
-    holders: dict[int, list[int]] = {}  # indexed hash -> positions in ``originals``
-    copy_of: dict[str, str] = {}
-    for index, article in enumerate(texts):
-        mine = fingerprint(index)
-        sketch = array("q", heapq.nsmallest(SKETCH, mine.shingles))
-        candidates = sorted({k for h in sketch[:INDEXED] for k in holders.get(h, ())})
-        match = next(
-            (
-                originals[k][0]
-                for k in candidates
-                if _estimate(sketch, originals[k][1]) >= ESTIMATE_FLOOR
-                and _similar(mine, fingerprint(originals[k][0]))
-            ),
-            None,
-        )
-        if match is None:
-            for shingle in sketch[:INDEXED]:
-                holders.setdefault(shingle, []).append(len(originals))
-            originals.append((index, sketch))
-        else:
-            copy_of[article.id] = texts[match].id
-    return copy_of
+    finder = CopyFinder()
+    found = {a.id: finder.add(a) for a in articles}
+    return {copy: original for copy, original in found.items() if original is not None}
