@@ -1,4 +1,4 @@
-"""Syndicated copies: the same story in several outlets, found before any model call.
+"""Syndicated copies: the same story in several outlets, found before a copy is sent.
 
 Two articles are copies when their words are identical after normalisation (Unicode
 NFKC, case folded, punctuation and spacing ignored), or nearly so: the Jaccard
