@@ -390,7 +390,10 @@ def run_one(
     _, status, usage = os.wait4(proc.pid, 0)
     end = time.time()
     err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.stderr:
+        proc.stderr.close()
     code = os.waitstatus_to_exitcode(status)
+    proc.returncode = code  # reaped by wait4: tell Popen
     if code not in (0, 1):
         print(f"  {who} exited {code}: {err.strip()[-400:]}", file=sys.stderr)
     s = sim.stats
@@ -480,6 +483,7 @@ def main() -> None:
         show(run_one(sim, url, "diplosum", folder, 200, 32, "cache cold", cache=cache))
         show(run_one(sim, url, "diplosum", folder, 200, 32, "cache re-run", cache=cache))
     server.shutdown()
+    server.server_close()
     target = {r.who: r for r in rows if r.label == "target"}
     for peer, what in (("bare", "the contract's model"), (SAME_SCHEMA, "diplosum's schema")):
         if "diplosum" in target and peer in target:
