@@ -10,11 +10,13 @@ words (``text.words``), so "Đà Nẵng" and "Da Nang" are one name.
 from __future__ import annotations
 
 import math
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from diplosum.merge.text import words
+from diplosum.merge.text import uncached_words
 
 # Canonical names are GeoNames' own; these add the forms news uses.
 _ALIASES: dict[str, str] = {
@@ -89,62 +91,130 @@ class City:
     population: int
 
 
+class _Cities(Mapping[tuple[str, ...], tuple[City, ...]]):
+    """Cities by the words of their name, most populous first. The table's 34,000 rows
+    stay as short strings until a name is looked up (a ``City`` per row for every
+    city would take some 40 MB); a name's cities are made once, so they keep their
+    identity."""
+
+    def __init__(self, rows: dict[str, str]) -> None:
+        # "words of the name" -> lines of "country<TAB>region<TAB>lat<TAB>lon<TAB>population"
+        self._rows = rows
+        self._made: dict[str, tuple[City, ...]] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, key: tuple[str, ...]) -> tuple[City, ...]:
+        name = " ".join(key)
+        made = self._made.get(name)
+        if made is not None:
+            return made
+        rows = self._rows[name]  # KeyError: no such city
+        with self._lock:  # the merge may run in threads; one tuple per name
+            made = self._made.get(name)
+            if made is None:
+                cities = (_city(name, row) for row in rows.split("\n"))
+                made = tuple(sorted(cities, key=_by_population))
+                self._made[name] = made
+        return made
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, tuple) and " ".join(key) in self._rows
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        return (tuple(name.split(" ")) for name in self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+def _city(name: str, row: str) -> City:
+    country, region, lat, lon, population = row.split("\t")
+    return City(
+        name,
+        country,
+        region,
+        float(lat) if lat else None,
+        float(lon) if lon else None,
+        int(population),
+    )
+
+
+def _by_population(city: City) -> int:
+    return -city.population
+
+
 @dataclass(frozen=True)
 class Gazetteer:
     countries: dict[tuple[str, ...], str]
     capitals: dict[str, str]
-    cities: dict[tuple[str, ...], tuple[City, ...]]
+    cities: Mapping[tuple[str, ...], tuple[City, ...]]
     states: dict[tuple[str, ...], str]
     longest: int
 
 
 def _key(name: str) -> tuple[str, ...]:
-    return tuple(w for w in words(name) if w != "the")
+    # Not through ``fold``'s cache: 34,000 names folded once would fill it for nothing.
+    return tuple(w for w in uncached_words(name) if w != "the")
+
+
+_loading = threading.Lock()
 
 
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
-    """The table, loaded once."""
+    """The table, loaded once (thread-safe: the pipeline loads it in a thread)."""
+    with _loading:
+        return _load()
+
+
+@lru_cache(maxsize=1)
+def _load() -> Gazetteer:
     text = resources.files("diplosum.merge").joinpath("data/places.tsv").read_text("utf-8")
     by_iso: dict[str, str] = {}
     countries: dict[tuple[str, ...], str] = {}
     capitals: dict[str, str] = {}
     states: dict[tuple[str, ...], str] = {}
-    found: dict[tuple[str, ...], list[City]] = {}
-    rows = [line.split("\t") for line in text.splitlines() if line and line[0] != "#"]
-    for row in rows:
-        if row[0] == "C":
-            name = row[2].strip().removeprefix("The ")
-            by_iso[row[1]] = name
-            countries[_key(name)] = name
-            capitals[name] = " ".join(_key(row[3]))
-        elif row[0] == "S":
-            states[_key(row[3])] = f"{row[1]}-{row[2]}"
-    for row in rows:
-        if row[0] in ("C", "S") or row[1] not in by_iso:
+    found: dict[str, str] = {}
+    longest = 1
+    for line in text.splitlines():
+        if not line or line[0] == "#":
             continue
-        key = _key(row[0])
-        if key and " ".join(key) not in _NOT_CITIES:
-            city = City(
-                " ".join(key),
-                by_iso[row[1]],
-                f"{row[1]}-{row[2]}",
-                float(row[3]),
-                float(row[4]),
-                int(row[5]),
-            )
-            found.setdefault(key, []).append(city)
+        kind, rest = line.split("\t", 1)
+        if kind == "C":
+            iso, country_name, capital = rest.split("\t")
+            name = country_name.strip().removeprefix("The ")
+            by_iso[iso] = name
+            countries[_key(name)] = name
+            capitals[name] = " ".join(_key(capital))
+        elif kind == "S":
+            iso, admin, state = rest.split("\t")
+            states[_key(state)] = f"{iso}-{admin}"
+    for line in text.splitlines():
+        if not line or line[0] == "#" or line.startswith(("C\t", "S\t")):
+            continue  # a comment, a country or a state
+        city, iso, admin, lat, lon, population = line.split("\t")
+        country = by_iso.get(iso)
+        key = _key(city)
+        name = " ".join(key)
+        if country is None or not key or name in _NOT_CITIES:
+            continue
+        _add(found, name, f"{country}\t{iso}-{admin}\t{lat}\t{lon}\t{population}")
+        longest = max(longest, len(key))
     for canonical, aliases in _ALIASES.items():
         for alias in aliases.split("|"):
             countries[tuple(alias.split())] = canonical
         countries.setdefault(_key(canonical), canonical)
     for name, (country, region) in _EXTRA_CITIES.items():
-        found.setdefault(tuple(name.split()), []).append(City(name, country, region, None, None, 0))
+        _add(found, name, f"{country}\t{region}\t\t\t0")
     for abbreviation, code in _STATE_ABBREVIATIONS.items():
         states[tuple(abbreviation.split())] = f"US-{code}"
-    cities = {k: tuple(sorted(v, key=lambda c: -c.population)) for k, v in found.items()}
-    longest = max(len(k) for k in (*countries, *cities, *states))
-    return Gazetteer(countries, capitals, cities, states, min(longest, 6))
+    longest = max(longest, *(len(k) for k in (*countries, *states)))
+    return Gazetteer(countries, capitals, _Cities(found), states, min(longest, 6))
+
+
+def _add(rows: dict[str, str], name: str, row: str) -> None:
+    known = rows.get(name)
+    rows[name] = row if known is None else f"{known}\n{row}"
 
 
 def country_named(key: tuple[str, ...]) -> str | None:

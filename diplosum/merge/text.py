@@ -36,6 +36,11 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+def uncached_words(text: str) -> list[str]:
+    """``words``, without keeping ``text`` in ``fold``'s cache (for a table read once)."""
+    return _WORD.findall(fold.__wrapped__(text))
+
+
 def squash(text: str) -> str:
     """Collapse runs of whitespace and strip the ends."""
     return _SPACE.sub(" ", text).strip()
