@@ -5,6 +5,7 @@ own text. Pure bookkeeping around ``assemble.prepare``: no I/O."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from diplosum.article import Article
@@ -35,7 +36,9 @@ class Arrivals:
     def register(self, plan: ArticlePlan) -> int:
         """Add the next plan; its index, for ``arrived``."""
         article = plan.article.model_copy(update={"copy_of": plan.copy_of})
-        self.plans.append(plan)
+        # Kept without its requests (the prompts, each the article's text again): a
+        # request lives as long as its call does.
+        self.plans.append(dataclasses.replace(plan, requests=[]))
         self.articles.append(article)
         self._by_id[article.id] = article
         self._results.append([None] * len(plan.requests))

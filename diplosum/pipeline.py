@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import dataclasses
 import logging
 import os
@@ -272,15 +273,17 @@ async def _run(
 
     # Rendering every prompt first makes a broken template fail before any call. Copies
     # are found while the first requests are out (``send_all``).
-    plans = plan_requests(
-        loaded.articles,
-        prompt=prompt,
-        model=chosen_model,
-        mode=chosen_mode,
-        temperature=temperature,
-        encoding=encoding,
-        max_chunk_tokens=max_chunk_tokens,
-        copies=False,
+    plans = collections.deque(
+        plan_requests(
+            loaded.articles,
+            prompt=prompt,
+            model=chosen_model,
+            mode=chosen_mode,
+            temperature=temperature,
+            encoding=encoding,
+            max_chunk_tokens=max_chunk_tokens,
+            copies=False,
+        )
     )
 
     # Set when the first answer is in: the first requests are all out by then.
@@ -339,7 +342,8 @@ async def _run(
 
     async def send_all() -> None:
         finder = CopyFinder() if detect_copies else None
-        for plan in plans:
+        while plans:  # taken off the queue: a request lives as long as its call does
+            plan = plans.popleft()
             original = finder.add(plan.article) if finder is not None else None
             if original is not None:
                 plan = dataclasses.replace(plan, copy_of=original, requests=[])
