@@ -139,3 +139,27 @@ def test_the_sketch_index_finds_what_comparing_every_pair_finds() -> None:
     # near copies on both sides of the threshold are in play
     assert 20 < len(expected) < len(texts) - len(stories) - 10
     assert find_copies(articles) == expected
+
+
+def test_a_shared_footer_does_not_make_every_article_a_candidate() -> None:
+    """Thousands of distinct stories under one outlet's header and footer: their copies
+    are still found, and the boilerplate stops indexing (no article is compared with
+    every other: the search stays fast; nothing here is timed)."""
+    import random
+
+    from diplosum.ingest.copies import MAX_HOLDERS, CopyFinder
+
+    rng = random.Random(3)
+    vocabulary = [f"w{i}" for i in range(5000)]
+    header = "EXAMPLE DAILY world desk " + " ".join(f"h{i}" for i in range(30))
+    footer = "Reporting by staff " + " ".join(f"f{i}" for i in range(30))
+    stories = [" ".join(rng.choices(vocabulary, k=60)) for _ in range(1500)]
+    articles = [
+        _article(f"s{i:04d}", f"{header}\n\n{s}\n\n{footer}") for i, s in enumerate(stories)
+    ]
+    copies = [_article(f"c{i:04d}", f"{header}\n\n{stories[i]}\n\n{footer}") for i in (7, 700)]
+    finder = CopyFinder()
+    found = {a.id: finder.add(a) for a in [*articles, *copies]}
+    assert {k: v for k, v in found.items() if v} == {"c0007": "s0007", "c0700": "s0700"}
+    assert finder._common  # the boilerplate's hashes stopped indexing
+    assert all(len(h) <= MAX_HOLDERS for h in finder._holders.values())

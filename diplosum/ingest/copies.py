@@ -13,9 +13,12 @@ originals sharing one of an article's ``INDEXED`` smallest are candidates (two s
 Jaccard similarity J miss each other with probability at most (1 - J) ** INDEXED, about
 1e-11 at the threshold), and only those whose sketches estimate the similarity at
 ``ESTIMATE_FLOOR`` or more are compared exactly (an estimate that low from a pair at the
-threshold is six standard deviations off). An original keeps its sketch only; its
-shingles are worked out again from its text when it is compared, so memory stays a few
-kilobytes per article however many there are.
+threshold is six standard deviations off). A hash held by more than ``MAX_HOLDERS``
+originals (an outlet's boilerplate: "Reporting by", a newsletter line) stops indexing,
+so thousands of articles sharing a footer are not all compared with one another; a copy
+is then found through the other hashes it shares with its original. An original keeps
+its sketch only; its shingles are worked out again from its text when it is compared,
+so memory stays a few kilobytes per article however many there are.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ INDEXED = 16
 #: ...and the share of the union's smallest that both hold, under which a pair is not
 #: compared exactly.
 ESTIMATE_FLOOR = 0.5
+#: An indexed hash held by more originals than this is boilerplate and indexes no more.
+MAX_HOLDERS = 32
 #: Below this many shingles a text is too short to call a near copy (it can still be
 #: an identical one).
 MIN_SHINGLES = 30
@@ -72,8 +77,9 @@ def _similar(a: _Fingerprint, b: _Fingerprint) -> bool:
 
 def _estimate(a: array[int], b: array[int]) -> float:
     """The Jaccard similarity estimated from two bottom-k sketches."""
-    union = heapq.nsmallest(SKETCH, set(a) | set(b))
-    shared = set(a).intersection(b)
+    mine, theirs = set(a), set(b)
+    union = sorted(mine | theirs)[:SKETCH]
+    shared = mine & theirs
     return sum(h in shared for h in union) / len(union)
 
 
@@ -86,6 +92,7 @@ class CopyFinder:
         self._ids: list[str] = []
         self._sketches: list[array[int]] = []
         self._holders: dict[int, list[int]] = {}  # indexed hash -> originals holding it
+        self._common: set[int] = set()  # hashes that stopped indexing (``MAX_HOLDERS``)
         # An original with many copies is compared again and again.
         self._original = lru_cache(maxsize=64)(self._fingerprint_of)
 
@@ -104,7 +111,13 @@ class CopyFinder:
             ):
                 return self._ids[k]
         for shingle in sketch[:INDEXED]:
-            self._holders.setdefault(shingle, []).append(len(self._ids))
+            if shingle in self._common:
+                continue
+            holders = self._holders.setdefault(shingle, [])
+            holders.append(len(self._ids))
+            if len(holders) > MAX_HOLDERS:
+                del self._holders[shingle]
+                self._common.add(shingle)
         self._texts.append(article.text)
         self._ids.append(article.id)
         self._sketches.append(sketch)
