@@ -10,8 +10,11 @@ event is reported by many sources with varied spellings, date precision, places,
 and topics. Each size runs in its own interpreter. Times are wall-clock, without tracing
 (the first run has cold caches; the median is over ``--repeat`` runs, one run above
 10,000); peak traced memory comes from a separate traced run (up to ``--trace-max``);
-RSS is the process's peak after generating the input and after merging. Clustering is
-scored against the generator's truth as pairwise precision and recall.
+RSS is the process's peak after generating the input and after merging, and their
+difference (what the merge adds: the input alone is most of the peak, about 12 KiB of
+pydantic models per extracted event). Clustering is scored against the generator's truth
+as pairwise precision and recall. ``bench_pipeline_memory.py`` measures a whole
+``diplosum.brief()`` run.
 """
 
 from __future__ import annotations
@@ -366,7 +369,7 @@ def _print(points: list[Point]) -> None:
     print(
         f"{'extractions':>11} {'events in':>9} {'real':>6} {'out':>6} {'precision':>9} "
         f"{'recall':>6} {'first s':>7} {'median s':>8} {'us/extr':>7} {'traced MiB':>10} "
-        f"{'RSS MiB (input -> peak)':>23}"
+        f"{'RSS MiB (input -> peak)':>23} {'merge MiB':>9}"
     )
     for p in points:
         traced = f"{p.traced_mib:.1f}" if p.traced_mib is not None else "-"
@@ -375,7 +378,7 @@ def _print(points: list[Point]) -> None:
             f"{p.articles:>11,} {p.events_in:>9,} {p.real:>6,} {p.events_out:>6,} "
             f"{p.precision:>9.3f} {p.recall:>6.3f} {p.first:>7.2f} "
             f"{p.median:>6.2f}/{p.runs} {1e6 * p.median / p.articles:>7.0f} {traced:>10} "
-            f"{rss:>23}"
+            f"{rss:>23} {p.peak_rss_mib - p.input_rss_mib:>9.0f}"
         )
 
 

@@ -28,7 +28,7 @@ from diplosum.merge.build import build_event
 from diplosum.merge.conflicts import role_holder_conflicts
 from diplosum.merge.dates import parse_published, timeline_key
 from diplosum.merge.events import Unit, cluster
-from diplosum.merge.people import Mention, make_mention, resolve
+from diplosum.merge.people import Mention, describe, mention_of, resolve
 
 
 @dataclass(frozen=True)
@@ -53,20 +53,17 @@ def _units(events: Sequence[SourcedEvent]) -> tuple[list[Unit], list[Mention]]:
             copies = [by_json[k] for k in sorted(by_json)]
         unit = Unit(source_id, index, copies[0], tuple(copies[1:]))
         first = len(mentions)
-        for e in unit.events:
-            for p in e.participants:
-                mentions.append(
-                    make_mention(
-                        len(units),
-                        source_id,
-                        p.name,
-                        p.role,
-                        p.affiliation,
-                        p.attribution,
-                        p.full_name,
-                        p.office,
-                    )
+        n = len(units)
+        for e in copies:
+            mentions += [
+                mention_of(
+                    n,
+                    source_id,
+                    p.attribution,
+                    describe(p.name, p.role, p.affiliation, p.full_name, p.office),
                 )
+                for p in e.participants
+            ]
         unit.mentions = range(first, len(mentions))
         units.append(unit)
     return units, mentions

@@ -37,7 +37,7 @@ from diplosum.merge.conflicts import make_conflict, participant_conflicts
 from diplosum.merge.dates import Span, best_span, group_spans
 from diplosum.merge.events import Unit
 from diplosum.merge.ids import event_id, unique_attributions
-from diplosum.merge.items import group_items, same_topic, topic_words
+from diplosum.merge.items import group_keys, same_topic, topic_words
 from diplosum.merge.outcomes import build_outcomes
 from diplosum.merge.people import Mention, People
 from diplosum.merge.places import Place, agree
@@ -59,14 +59,19 @@ class Built:
     conflicts: list[Conflict]
 
 
+_UNDATED_RANK = (0, 0, 0)
+
+
 def _rank(u: Unit) -> tuple[bool, tuple[int, int, int], int, str, int]:
-    span_rank = u.span.rank() if u.span else (0, 0, 0)
-    neg = (-span_rank[0], -span_rank[1], -span_rank[2])
+    span = u.span
+    neg = _UNDATED_RANK if span is None else span.neg_rank
     return (u.rep.prominence != "primary", neg, -len(u.persons), u.source_id, u.index)
 
 
 def _attrs(units: Sequence[Unit]) -> list[Attribution]:
-    return unique_attributions(e.attribution for u in units for e in u.events)
+    return unique_attributions(
+        [e.attribution for u in units for e in ((u.rep,) if not u.extra else (u.rep, *u.extra))]
+    )
 
 
 def _sources(units: Sequence[Unit]) -> int:
@@ -112,45 +117,50 @@ def _place(
     said: dict[str, list[Unit]] = {}
     for u, text in zip(order, texts, strict=True):
         if text is not None:
-            if text in said:
-                said[text].append(u)
-            else:
+            known = said.get(text)
+            if known is None:
                 said[text] = [u]
+            else:
+                known.append(u)
     claims = [BriefPlace(value=v, attributions=_attrs(us)) for v, us in said.items()]
     if len(claims) > 1:
         claims.sort(key=lambda c: (-len({a.source_id for a in c.attributions}), c.value))
     placed = sorted(
         (n for n, u in enumerate(order) if u.place is not None),
-        key=lambda n: (-_specificity(order[n]), -len(texts[n] or ""), n),
+        key=lambda n: (-order[n].place.spec, -len(texts[n] or ""), n),  # type: ignore[union-attr]
     )
     if not placed:
         return next((t for t in texts if t), None), claims, []
     groups: list[list[Unit]] = []
     group_places: list[set[Place]] = []
     first: list[int] = []  # the position in ``order`` of each group's first unit
+    # A place, once in a group, goes there again: the groups before it still hold a
+    # place it disagrees with, and whatever joined its group agrees with it.
+    homes: dict[Place, int] = {}
     for n in placed:
         place = order[n].place
         assert place is not None
-        home = next(
-            (g for g, ps in enumerate(group_places) if all(agree(place, p) for p in ps)), None
-        )
+        home = homes.get(place)
         if home is None:
-            groups.append([order[n]])
-            group_places.append({place})
-            first.append(n)
-        else:
-            groups[home].append(order[n])
+            home = next(
+                (g for g, ps in enumerate(group_places) if all(agree(place, p) for p in ps)),
+                None,
+            )
+            if home is None:
+                homes[place] = len(groups)
+                groups.append([order[n]])
+                group_places.append({place})
+                first.append(n)
+                continue
+            homes[place] = home
             group_places[home].add(place)
+        groups[home].append(order[n])
     if len(groups) == 1:
         return texts[first[0]], claims, []
     chosen = _winner(groups, order)
     shown = texts[next(n for n, g in zip(first, groups, strict=True) if g is chosen)]
     values = {texts[n] or "": _attrs(g) for n, g in zip(first, groups, strict=True)}
     return shown, claims, [make_conflict("location", title, eid, values)]
-
-
-def _specificity(u: Unit) -> int:
-    return u.place.specificity() if u.place is not None else 0
 
 
 def _status(eid: str, title: str, order: Sequence[Unit]) -> tuple[EventStatus, list[Conflict]]:
@@ -163,36 +173,33 @@ def _status(eid: str, title: str, order: Sequence[Unit]) -> tuple[EventStatus, l
     return status, []
 
 
-def _most(values: Sequence[tuple[str, str, str]]) -> str | None:
-    """Of (key, source, display) triples in rank order: the key most sources give, shown
-    as its commonest display (capitalised first, then the earliest in rank order)."""
-    if not values:
+def _most(said: Sequence[tuple[str, str]], sources: Sequence[str]) -> str | None:
+    """Of (key, display) pairs in rank order, said by ``sources``: the key most sources
+    give, shown as its commonest display (capitalised first, then the earliest in rank
+    order)."""
+    if not said:
         return None
-    if len(values) == 1:
-        return values[0][2]
-    sources: dict[str, set[str]] = {}
-    first_key: dict[str, int] = {}
-    first_display: dict[str, int] = {}
-    for i, (key, source, display) in enumerate(values):
-        known = sources.get(key)
-        if known is None:
-            sources[key] = {source}
-            first_key[key] = i
-        else:
-            known.add(source)
-        if display not in first_display:
-            first_display[display] = i
-    if len(sources) == 1:
-        key = values[0][0]
+    if len(said) == 1 or said.count(said[0]) == len(said):
+        return said[0][1]
+    everything = [d for _, d in said]
+    if len({k for k, _ in said}) == 1:
+        displays = everything
     else:
-        key = min(sources, key=lambda k: (-len(sources[k]), first_key[k]))
-    shown: dict[str, int] = {}
-    for k, _, d in values:
-        if k == key:
-            shown[d] = shown.get(d, 0) + 1
+        by_key: dict[str, set[str]] = {}
+        first_key: dict[str, int] = {}
+        for i, ((k, _), source) in enumerate(zip(said, sources, strict=True)):
+            known = by_key.get(k)
+            if known is None:
+                by_key[k] = {source}
+                first_key[k] = i
+            else:
+                known.add(source)
+        key = min(by_key, key=lambda k: (-len(by_key[k]), first_key[k]))
+        displays = [d for k, d in said if k == key]
+    shown = Counter(displays)
     if len(shown) == 1:
-        return next(iter(shown))
-    return min(shown, key=lambda d: (-shown[d], not d[:1].isupper(), first_display[d]))
+        return displays[0]
+    return min(shown, key=lambda d: (-shown[d], not d[:1].isupper(), everything.index(d)))
 
 
 def _participants(
@@ -209,40 +216,45 @@ def _participants(
             else:
                 said.append(mentions[i])
     out = []
+    names = people.names
     for person, said in by_person.items():
-        name = people.names[person]
-        roles = []
-        affs = []
-        raws = set()
-        for m in said:
-            raws.add(m.name.raw)
-            if m.role_said is not None:
-                roles.append((m.role_said[0], m.source_id, m.role_said[1]))
-            if m.affiliation_said is not None:
-                affs.append((m.affiliation_said[0], m.source_id, m.affiliation_said[1]))
+        name = names[person]
+        raws = {m.name.raw for m in said}
         raws.discard(name)
+        roles = [m for m in said if m.role_said is not None]
+        affs = [m for m in said if m.affiliation_said is not None]
         out.append(
             BriefParticipant(
                 name=name,
-                aliases=sorted(raws, key=lambda s: (s.casefold(), s)) if raws else [],
-                role=_most(roles),
-                affiliation=_most(affs),
-                attributions=unique_attributions(m.attribution for m in said),
+                aliases=sorted(raws, key=_alias_order) if raws else [],
+                role=_most(
+                    [m.role_said for m in roles],  # type: ignore[misc]
+                    [m.source_id for m in roles],
+                ),
+                affiliation=_most(
+                    [m.affiliation_said for m in affs],  # type: ignore[misc]
+                    [m.source_id for m in affs],
+                ),
+                attributions=unique_attributions([m.attribution for m in said]),
             )
         )
     return out
 
 
+def _alias_order(alias: str) -> tuple[str, str]:
+    return (alias.casefold(), alias)
+
+
 def _agenda(order: Sequence[Unit]) -> list[BriefItem]:
     items = [item for u in order for e in u.events for item in e.agenda]
     out = []
-    for group in group_items(items, lambda it: topic_words(it.topic), same_topic):
+    for group in group_keys([topic_words(it.topic) for it in items], same_topic):
         members = [items[i] for i in group]
         out.append(
             BriefItem(
                 topic=members[0].topic,
                 detail=next((m.detail for m in members if m.detail), None),
-                attributions=unique_attributions(m.attribution for m in members),
+                attributions=unique_attributions([m.attribution for m in members]),
             )
         )
     return out

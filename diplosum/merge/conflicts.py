@@ -51,9 +51,14 @@ def _holders(
     indices: Iterable[int], mentions: Sequence[Mention], people: People
 ) -> dict[RoleKey, tuple[str, dict[int, list[int]]]]:
     found: dict[RoleKey, tuple[str, dict[int, list[int]]]] = {}
+    person_of, countries = people.person_of, people.countries
     for i in indices:
-        person = people.person_of[i]
-        keyed = role_key(mentions[i], people.countries[person])
+        m = mentions[i]
+        role = m.role
+        if role is None or not role.single:  # ``role_key`` would say None
+            continue
+        person = person_of[i]
+        keyed = role_key(m, countries[person])
         if keyed is None:
             continue
         key, subject = keyed

@@ -107,6 +107,9 @@ class Span:
     lo: int = field(init=False, compare=False, repr=False)
     hi: int = field(init=False, compare=False, repr=False)
     precision: int = field(init=False, compare=False, repr=False)
+    # ``rank()`` negated, and ``value()``: spans are few and compared often.
+    neg_rank: tuple[int, int, int] = field(init=False, compare=False, repr=False)
+    _value: str = field(init=False, compare=False, repr=False)
     _hash: int = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -114,15 +117,20 @@ class Span:
         object.__setattr__(self, "hi", (self.end or self.start).last)
         object.__setattr__(self, "precision", self.start.precision)
         object.__setattr__(self, "_hash", hash((self.start, self.end)))
+        rank = self.rank()
+        object.__setattr__(self, "neg_rank", (-rank[0], -rank[1], -rank[2]))
+        if self.end is None or self.end == self.start:
+            value = self.start.iso()
+        else:
+            value = f"{self.start.iso()}/{self.end.iso()}"
+        object.__setattr__(self, "_value", value)
 
     def __hash__(self) -> int:
         return self._hash
 
     def value(self) -> str:
         """ "2024-08-27/2024-08-29" for a range, "2024-08" for a single period."""
-        if self.end is None or self.end == self.start:
-            return self.start.iso()
-        return f"{self.start.iso()}/{self.end.iso()}"
+        return self._value
 
     def rank(self) -> tuple[int, int, int]:
         """Higher is more informative: start precision, has an end, end precision."""
@@ -196,11 +204,7 @@ def best_span(spans: Sequence[Span]) -> Span:
         counts[span] = counts.get(span, 0) + 1
     if len(counts) == 1:
         return spans[0]
-    return min(counts, key=lambda s: (_neg(s.rank()), -counts[s], s.lo, s.hi, s.value()))
-
-
-def _neg(rank: tuple[int, int, int]) -> tuple[int, int, int]:
-    return (-rank[0], -rank[1], -rank[2])
+    return min(counts, key=lambda s: (s.neg_rank, -counts[s], s.lo, s.hi, s._value))
 
 
 def timeline_key(span: Span | None) -> tuple[int, int, int, int]:

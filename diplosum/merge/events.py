@@ -15,12 +15,13 @@ scored once, so a story copied by a thousand outlets costs what one report costs
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from itertools import combinations
+from itertools import combinations, repeat
 from typing import NamedTuple
 
 from rapidfuzz import fuzz
@@ -147,6 +148,15 @@ def score(a: Unit, b: Unit, *, copies: bool = False) -> Verdict | None:
     event, and dated ones sharing a single person must be of one kind: one person at
     two meetings on one day in one city is common (a minister's bilaterals at a summit).
     """
+    found = _score(a, b, copies, None)
+    return None if found is None else Verdict(*found)
+
+
+def _score(
+    a: Unit, b: Unit, copies: bool, ratios: dict[tuple[str, str], float] | None
+) -> tuple[float, bool] | None:
+    """``score`` as a plain tuple; ``ratios`` caches title ratios by pair of titles (many
+    reports share their titles)."""
     # The hot loop of clustering: ``_people``, ``gap`` and ``title_similarity`` inlined.
     kind_a, kind_b = a.kind, b.kind
     if (a.source_id == b.source_id and not copies) or (kind_a == "call") != (kind_b == "call"):
@@ -184,7 +194,16 @@ def score(a: Unit, b: Unit, *, copies: bool = False) -> Verdict | None:
     total = people + date + place + (W_KIND if same_kind else 0.0)
     if total + 1.0 < ACCEPT:  # not even identical titles would do
         return None
-    ratio = _token_set_ratio(a.title, b.title)
+    ta, tb = a.title, b.title
+    if ta == tb:
+        ratio = 100.0 if ta else 0.0
+    elif ratios is None:
+        ratio = _token_set_ratio(ta, tb)
+    else:
+        pair = (ta, tb)
+        ratio = ratios.get(pair, -1.0)
+        if ratio < 0:
+            ratio = ratios[pair] = _token_set_ratio(ta, tb)
     title = (ratio - 50.0) / 50.0 if ratio > 50.0 else 0.0
     total += title
     if total < ACCEPT:
@@ -199,7 +218,7 @@ def score(a: Unit, b: Unit, *, copies: bool = False) -> Verdict | None:
         everyone = overlap == 1.0 or (overlap is None and not pa and not pb)
         if title < ANCHORLESS_TITLE or not everyone:
             return None
-    return Verdict(total, place < 0)
+    return (total, place < 0)
 
 
 def _hint_fits(a: Unit, b: Unit) -> bool:
@@ -215,14 +234,15 @@ Key = tuple[object, ...]
 
 
 @lru_cache(maxsize=65536)
-def _months(span: Span) -> tuple[tuple[int, int], ...]:
-    """The (year, month)s a month- or day-precise span touches, give or take NEAR_DAYS."""
+def _months(span: Span) -> tuple[int, ...]:
+    """The months (12 x year + month) a month- or day-precise span touches, give or take
+    NEAR_DAYS."""
     first = date.fromordinal(span.lo - NEAR_DAYS)
     last = date.fromordinal(span.hi + NEAR_DAYS)
-    out: list[tuple[int, int]] = []
+    out: list[int] = []
     y, m = first.year, first.month
     while (y, m) <= (last.year, last.month) and len(out) < MAX_MONTHS:
-        out.append((y, m))
+        out.append(12 * y + m)
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return tuple(out)
 
@@ -237,7 +257,10 @@ def _place_words(place: Place | None) -> tuple[str, ...]:
     return tuple(fine or sorted(key))
 
 
-def _candidates(units: Sequence[Unit]) -> set[tuple[int, int]]:
+Pair = tuple[int, int]
+
+
+def _candidates(units: Sequence[Unit]) -> set[Pair]:
     """Pairs worth scoring, smaller index first.
 
     Blocks: every pair of people named (all against all); one person and a month; one
@@ -248,28 +271,50 @@ def _candidates(units: Sequence[Unit]) -> set[tuple[int, int]]:
     evidence (a person in every article); the pair blocks still cover them.
     """
     anonymous = any(not u.persons for u in units)
-    full: dict[Key, list[int]] = defaultdict(list)
+    alone = any(len(u.persons) == 1 for u in units)
+    # Blocks keyed by numbers: people are numbered from 0, so ``x * count + y`` is a
+    # pair of people and ``month * count + p`` a person in a month.
+    count = 1 + max((p for u in units for p in u.persons), default=0)
+    pairs_of: dict[int, list[int]] = defaultdict(list)
+    in_month: dict[int, list[int]] = defaultdict(list)
     probes: dict[Key, list[int]] = defaultdict(list)
     members: dict[Key, list[int]] = defaultdict(list)
     for i, u in enumerate(units):
         people = sorted(u.persons)
-        for x, y in combinations(people[:MAX_PAIR_PEOPLE], 2):
-            full[("pp", x, y)].append(i)
-        precise = u.span is not None and u.span.precision >= 2
-        months = _months(u.span) if u.span is not None and precise else ()
+        if len(people) == 2:
+            pairs_of[people[0] * count + people[1]].append(i)
+        elif len(people) > 2:
+            for x, y in combinations(people[:MAX_PAIR_PEOPLE], 2):
+                pairs_of[x * count + y].append(i)
+        span = u.span
+        precise = span is not None and span.precision >= 2
+        if precise:
+            assert span is not None
+            for month in _months(span):
+                base = month * count
+                for p in people:
+                    in_month[base + p].append(i)
         places = _place_words(u.place)
-        for p in people:
-            for ym in months:
-                full[("pm", p, ym)].append(i)
-            for w in places:
-                (members if precise else probes)[("pl", p, w)].append(i)
-            (probes if len(people) == 1 else members)[("p", p)].append(i)
+        if places:
+            by_place = members if precise else probes
+            for p in people:
+                for w in places:
+                    by_place[("pl", p, w)].append(i)
+        if alone:
+            if len(people) == 1:
+                probes[("p", people[0])].append(i)
+            else:
+                for p in people:
+                    members[("p", p)].append(i)
         if anonymous:
             for w in u.title_words:
                 (probes if not people else members)[("t", w)].append(i)
-    pairs: set[tuple[int, int]] = set()
-    for key, block in full.items():
-        if len(block) > 1 and (key[0] == "pp" or len(block) <= MAX_BLOCK):
+    pairs: set[Pair] = set()
+    for block in pairs_of.values():
+        if len(block) > 1:
+            _within(units, block, pairs)
+    for block in in_month.values():
+        if 1 < len(block) <= MAX_BLOCK:
             _within(units, block, pairs)
     for key, asking in probes.items():
         others = sorted(set(members.get(key, ())) | set(asking))
@@ -287,7 +332,7 @@ def _by_year(units: Sequence[Unit], block: Sequence[int]) -> tuple[dict[int, lis
     return years, undated
 
 
-def _within(units: Sequence[Unit], block: list[int], out: set[tuple[int, int]]) -> None:
+def _within(units: Sequence[Unit], block: list[int], out: set[Pair]) -> None:
     """Pairs within a block (indices ascending) whose start years are at most one apart."""
     if len(block) <= SMALL_BLOCK:  # cheaper to let ``score`` reject the odd far pair
         out.update(combinations(block, 2))
@@ -298,23 +343,33 @@ def _within(units: Sequence[Unit], block: list[int], out: set[tuple[int, int]]) 
         out.update(combinations(group, 2))
         later = years.get(year + 1, [])
         for i in group:
-            out.update((i, j) if i < j else (j, i) for j in undated)
-            out.update((i, j) if i < j else (j, i) for j in later)
+            out.update([(i, j) if i < j else (j, i) for j in undated])
+            out.update([(i, j) if i < j else (j, i) for j in later])
 
 
-def _across(
-    units: Sequence[Unit], asking: list[int], others: list[int], out: set[tuple[int, int]]
-) -> None:
+def _across(units: Sequence[Unit], asking: list[int], others: list[int], out: set[Pair]) -> None:
     """Pairs of an asking unit with any other, start years at most one apart."""
     years, undated = _by_year(units, others)
     for i in asking:
         span = units[i].span
         if span is None:
-            near: list[int] = others
+            _pair_with(i, others, out)
         else:
             y = span.start.year
-            near = [*years.get(y - 1, ()), *years.get(y, ()), *years.get(y + 1, ()), *undated]
-        out.update((i, j) if i < j else (j, i) for j in near if j != i)
+            for near in (years.get(y - 1), years.get(y), years.get(y + 1), undated):
+                if near:
+                    _pair_with(i, near, out)
+
+
+def _pair_with(i: int, others: list[int], out: set[Pair]) -> None:
+    """(i, j) for every j in ``others`` (ascending) but i, the smaller index first."""
+    k = bisect_left(others, i)
+    if k:
+        out.update(zip(others[:k], repeat(i)))
+    if k < len(others) and others[k] == i:
+        k += 1
+    if k < len(others):
+        out.update(zip(repeat(i), others[k:]))
 
 
 def _nodes(units: Sequence[Unit]) -> list[list[int]]:
@@ -350,10 +405,12 @@ def cluster(units: Sequence[Unit]) -> list[list[int]]:
     reps = [units[n[0]] for n in nodes]
     accepted: list[tuple[float, int, int, bool]] = []
     keep = accepted.append
+    ratios: dict[tuple[str, str], float] = {}
     for i, j in _candidates(reps):
-        verdict = score(reps[i], reps[j])
+        verdict = _score(reps[i], reps[j], False, ratios)
         if verdict is not None:
             keep((-verdict[0], i, j, verdict[1]))
+    del ratios
     accepted.sort()
     # Cluster state by root node. Accepted pairs never mix calls with other kinds, so
     # clusters never do either.

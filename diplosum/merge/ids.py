@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from operator import attrgetter
 
 from diplosum.contracts.brief import Attribution
 
 AttributionKey = tuple[str, bool, int, int, str, bool]
+_source = attrgetter("source_id")
 
 
 def attribution_key(a: Attribution) -> AttributionKey:
@@ -17,9 +19,14 @@ def attribution_key(a: Attribution) -> AttributionKey:
 
 def unique_attributions(items: Iterable[Attribution]) -> list[Attribution]:
     """Identical attributions once each, ordered by source and position."""
-    listed = list(items)
+    listed = items if isinstance(items, list) else list(items)
     if len(listed) < 2:
-        return listed
+        return list(listed)
+    # Usually each source says it once: then the order is the sources' and none repeats.
+    sources = list(map(_source, listed))
+    if len(set(sources)) == len(sources):
+        by_source = dict(zip(sources, listed, strict=True))
+        return [by_source[s] for s in sorted(by_source)]
     seen: dict[AttributionKey, Attribution] = {}
     for a in listed:
         start, end = a.start, a.end

@@ -114,18 +114,30 @@ def group_items(
 
     Identical keys always share a group; distinct keys are compared once each.
     """
-    keys = [key(item) for item in items]
+    return group_keys([key(item) for item in items], same)
+
+
+def group_keys(keys: Sequence[str], same: Callable[[str, str], bool]) -> list[list[int]]:
+    """``group_items`` for the items' keys."""
     home: dict[str, int] = {}
     members: list[list[str]] = []
     for k in keys:
         if k in home:
             continue
-        found = next((g for g, ks in enumerate(members) if all(same(k, o) for o in ks)), None)
-        if found is None:
-            found = len(members)
+        found = len(members)  # the first group all of whose keys are ``same``, else a new one
+        for g, ks in enumerate(members):
+            for o in ks:
+                if not same(k, o):
+                    break
+            else:
+                found = g
+                break
+        if found == len(members):
             members.append([])
         members[found].append(k)
         home[k] = found
+    if len(members) == 1:
+        return [list(range(len(keys)))]
     groups: list[list[int]] = [[] for _ in members]
     for i, k in enumerate(keys):
         groups[home[k]].append(i)

@@ -68,6 +68,11 @@ class Name:
         """Two or more words, the first not a bare initial."""
         return len(self.tokens) >= 2 and len(self.tokens[0]) > 1
 
+    @cached_property
+    def shown(self) -> tuple[bool, str]:
+        """How the name is shown, full names first (``people`` picks a person's name)."""
+        return (self.full, self.display or self.raw)
+
     @property
     def key(self) -> str:
         return " ".join(self.tokens)

@@ -21,7 +21,7 @@ from diplosum.contracts.extraction import OutcomeStatus
 from diplosum.contracts.sourced import SourcedOutcome
 from diplosum.merge.conflicts import make_conflict
 from diplosum.merge.ids import unique_attributions
-from diplosum.merge.items import group_items, outcome_words, same_outcome, same_subject
+from diplosum.merge.items import group_keys, outcome_words, same_outcome, same_subject
 
 FIRMNESS: dict[OutcomeStatus, int] = {"agreed": 3, "announced": 2, "expected": 1, "speculated": 0}
 
@@ -42,7 +42,10 @@ def build_outcomes(
     out: list[BriefOutcome] = []
     conflicts: list[Conflict] = []
     keys: list[str] = []
-    for group in group_items(items, _key, _same):
+    if not items:
+        return out, conflicts
+    item_keys = [_key(o) for o in items]
+    for group in group_keys(item_keys, _same):
         members = [items[i] for i in group]
         by_status: dict[OutcomeStatus, list[Attribution]] = defaultdict(list)
         for m in members:
@@ -56,10 +59,10 @@ def build_outcomes(
             BriefOutcome(
                 description=description,
                 status=status,
-                attributions=unique_attributions(m.attribution for m in members),
+                attributions=unique_attributions([m.attribution for m in members]),
             )
         )
-        keys.append(_key(members[0]))
+        keys.append(item_keys[group[0]])
         firm = {s for s in by_status if FIRMNESS[s] >= 2}
         if firm and len(firm) < len(by_status):
             claims = {str(s): v for s, v in sorted(by_status.items(), key=lambda kv: kv[0])}

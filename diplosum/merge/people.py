@@ -15,9 +15,9 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import NamedTuple
 
 from diplosum.contracts.brief import Attribution
@@ -39,18 +39,19 @@ class Mention(NamedTuple):
 
     unit: int
     source_id: str
+    attribution: Attribution
+    # The rest is what ``describe`` works out once per distinct wording.
     name: Name
     role: Role | None
     raw_role: str | None
     affiliation: Affiliation | None
     raw_affiliation: str | None
-    attribution: Attribution
     # The affiliation's country, else the role's ("US National Security Advisor").
     country: str | None
     # For the merged participant: (role key, role as said) and (affiliation key, as
-    # shown), when there is one; worked out once per distinct wording.
-    role_said: tuple[str, str] | None = None
-    affiliation_said: tuple[str, str] | None = None
+    # shown), when there is one.
+    role_said: tuple[str, str] | None
+    affiliation_said: tuple[str, str] | None
 
 
 def make_mention(
@@ -65,25 +66,19 @@ def make_mention(
 ) -> Mention:
     """The model's ``full_name`` and ``office``, when given, are preferred to the name
     and role as written; the name as written is still kept as an alias."""
-    parsed, norm_role, raw_role, norm_affiliation, raw_affiliation, country, said, shown = (
-        _described(name, role, affiliation, full_name, office)
-    )
-    return Mention(
-        unit,
-        source_id,
-        parsed,
-        norm_role,
-        raw_role,
-        norm_affiliation,
-        raw_affiliation,
-        attribution,
-        country,
-        said,
-        shown,
+    return mention_of(
+        unit, source_id, attribution, describe(name, role, affiliation, full_name, office)
     )
 
 
-_Described = tuple[
+def mention_of(
+    unit: int, source_id: str, attribution: Attribution, described: Described
+) -> Mention:
+    """A mention from what ``describe`` says of its wording."""
+    return tuple.__new__(Mention, (unit, source_id, attribution, *described))
+
+
+Described = tuple[
     Name,
     Role | None,
     str | None,
@@ -96,9 +91,9 @@ _Described = tuple[
 
 
 @lru_cache(maxsize=1 << 18)
-def _described(
+def describe(
     name: str, role: str | None, affiliation: str | None, full_name: str | None, office: str | None
-) -> _Described:
+) -> Described:
     """What a mention says about its person; one parse per distinct wording."""
     parsed = parse_name(name)
     if full_name and full_name.strip():
@@ -218,13 +213,20 @@ def _components(variants: list[_Variant]) -> list[list[int]]:
             else:
                 failed.add(pair)
 
+    surnames: dict[tuple[int, ...], list[int]] = {}
     for key, members in blocks.items():
         if len(members) < 2:
             continue
-        if key[0] in "=~":  # equal spellings, or reversed: one test per pair
-            for x, i in enumerate(members):
-                link(i, members[x + 1 :])
+        if key[0] not in "=~":  # a surname's one-letter deletions often block the same names
+            surnames.setdefault(tuple(members), members)
             continue
+        # Equal spellings, or reversed: one test per pair.
+        for x, i in enumerate(members):
+            link(i, members[x + 1 :])
+    for members in surnames.values():
+        first = find(members[0])
+        if all(find(i) == first for i in members):
+            continue  # one person already: nothing left to test
         # A surname block: only names whose given names are equal (``given_equal``) can
         # match here (equal or reversed spellings meet in their own blocks), so pairs are
         # tested by given name, and a surname shared by many people stays cheap.
@@ -236,11 +238,10 @@ def _components(variants: list[_Variant]) -> list[list[int]]:
             mine = by_given[g]
             for y, i in enumerate(mine):
                 link(i, mine[y + 1 :])
-            for h in given[x + 1 :]:
-                if given_equal(g, h):
-                    theirs = by_given[h]
-                    for i in mine:
-                        link(i, theirs)
+            for h in [h for h in given[x + 1 :] if given_equal(g, h)]:
+                theirs = by_given[h]
+                for i in mine:
+                    link(i, theirs)
     comps: dict[int, list[int]] = defaultdict(list)
     for i in range(len(variants)):
         comps[find(i)].append(i)
@@ -297,11 +298,12 @@ def _full_people(mentions: Sequence[Mention]) -> tuple[list[_Group], dict[int, i
     return groups, person_of
 
 
-def _pick(
-    candidates: set[int], mention: Mention, groups: list[_Group], fits: Callable[[int], bool]
-) -> int | bool | None:
-    """The one fitting candidate, None when there is none, False when it is ambiguous."""
-    fitting = sorted(p for p in candidates if fits(p))
+def _pick(fitting_set: set[int], mention: Mention, groups: list[_Group]) -> int | bool | None:
+    """Of the candidates that fit: the one, None when there is none, False when it is
+    ambiguous."""
+    if len(fitting_set) == 1:
+        return next(iter(fitting_set))
+    fitting = sorted(fitting_set)
     if len(fitting) > 1 and mention.role is not None:
         by_role = [p for p in fitting if groups[p].roles]
         fitting = by_role or fitting
@@ -327,13 +329,12 @@ def resolve(mentions: Sequence[Mention]) -> People:
     for i, m in enumerate(mentions):
         unit_run[m.unit] = (unit_run.get(m.unit, (i, i))[0], i + 1)
         source_run[m.source_id] = (source_run.get(m.source_id, (i, i))[0], i + 1)
+    # People named by full name in each event and each source, made when first needed.
+    in_unit: dict[int, set[int]] = {}
+    in_source: dict[str, set[int]] = {}
 
-    def named_in(run: tuple[int, int], among: set[int]) -> set[int]:
-        """People among ``among`` named by full name in a run of mentions."""
-        if not among:
-            return set()
-        found = {named.get(j) for j in range(*run)}
-        return {p for p in found if p is not None and p in among}
+    def named_in(run: tuple[int, int]) -> set[int]:
+        return {p for p in map(named.get, range(*run)) if p is not None}
 
     for p, group in enumerate(groups):
         for tokens in group.variants:
@@ -351,36 +352,52 @@ def resolve(mentions: Sequence[Mention]) -> People:
 
     known: dict[tuple[int, str | None, str | None], bool] = {}
 
-    def fits(p: int, m: Mention) -> bool:
-        key = (p, m.country, m.role.key if m.role is not None else None)
-        if key not in known:
-            known[key] = _fits(m, groups[p])
-        return known[key]
+    def fits(p: int, m: Mention, role: str | None) -> bool:
+        key = (p, m.country, role)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = _fits(m, groups[p])
+        return found
+
+    def pick(pool: set[int], m: Mention, role: str | None) -> int | bool | None:
+        return _pick({p for p in pool if fits(p, m, role)}, m, groups)
 
     fitting: dict[tuple[str, ...], set[int]] = {}
+    # The whole input's pick for a name, country and role: the full-name people it
+    # picks from never change below.
+    widely: dict[tuple[tuple[str, ...], str | None, str | None], int | bool | None] = {}
     unresolved: dict[tuple[str, ...], list[tuple[int, _Group]]] = defaultdict(list)
     for i, m in enumerate(mentions):
         if i in person_of:
             continue
         tokens = m.name.tokens or (m.name.raw.casefold(),)
-        if tokens not in fitting:
-            fitting[tokens] = matching(tokens)
-        wide = fitting[tokens]
-        fit = partial(fits, m=m)
-        for scope in range(3 if wide else 0):  # narrowest first; each made only if needed
-            if scope == 0:
-                pool = named_in(unit_run[m.unit], wide)
-            elif scope == 1:
-                pool = named_in(source_run[m.source_id], wide)
-            else:
-                pool = wide
-            found = _pick(pool, m, groups, fit)
+        wide = fitting.get(tokens)
+        if wide is None:
+            wide = fitting[tokens] = matching(tokens)
+        found: int | bool | None = None
+        if wide:  # narrowest scope first: the event, the article, everyone
+            role = m.role.key if m.role is not None else None
+            unit = in_unit.get(m.unit)
+            if unit is None:
+                unit = in_unit[m.unit] = named_in(unit_run[m.unit])
+            pool = unit & wide
+            if pool:
+                found = pick(pool, m, role)
             if found is None:
-                continue
-            if found is not False:
-                person_of[i] = int(found)
-            break
-        if i in person_of:
+                source = in_source.get(m.source_id)
+                if source is None:
+                    source = in_source[m.source_id] = named_in(source_run[m.source_id])
+                pool = source & wide
+                if pool:
+                    found = pick(pool, m, role)
+            if found is None:
+                said = (tokens, m.country, role)
+                if said in widely:
+                    found = widely[said]
+                else:
+                    found = widely[said] = pick(wide, m, role)
+        if found is not None and found is not False:
+            person_of[i] = int(found)
             continue
         # Still unknown: share a person with earlier unresolved mentions of the same word.
         slots = unresolved[tokens]
@@ -400,19 +417,13 @@ def resolve(mentions: Sequence[Mention]) -> People:
 def _display(said: Sequence[Mention]) -> str:
     """Full names first, then the spelling most sources use, then the most used, then the
     longest."""
-    uses: dict[tuple[bool, str], int] = {}
-    by_source: dict[tuple[bool, str], int] = {}
-    seen: set[tuple[tuple[bool, str], str]] = set()
-    for m in said:
-        name = m.name
-        shown = (name.full, name.display or name.raw)
-        uses[shown] = uses.get(shown, 0) + 1
-        key = (shown, m.source_id)
-        if key not in seen:
-            seen.add(key)
-            by_source[shown] = by_source.get(shown, 0) + 1
+    if len(said) == 1:
+        return said[0].name.shown[1]
+    pairs = [(m.name.shown, m.source_id) for m in said]
+    uses = Counter([shown for shown, _ in pairs])
     if len(uses) == 1:
         return next(iter(uses))[1]
+    by_source = Counter([shown for shown, _ in set(pairs)])
     best = min(uses, key=lambda s: (not s[0], -by_source[s], -uses[s], -len(s[1]), s[1]))
     return best[1]
 

@@ -103,6 +103,8 @@ class Place:
     key: frozenset[str] = field(init=False, compare=False, repr=False)
     # Places are hashed often (sets, caches): once is enough.
     _hash: int = field(init=False, compare=False, repr=False)
+    # ``specificity()``, worked out once.
+    spec: int = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         out = set(self.words)
@@ -115,6 +117,7 @@ class Place:
         object.__setattr__(self, "key", frozenset(out))
         fields = (self.country, self.region, self.city, self.words, self.inferred)
         object.__setattr__(self, "_hash", hash(fields))
+        object.__setattr__(self, "spec", self.specificity())
 
     def __hash__(self) -> int:
         return self._hash
