@@ -286,15 +286,22 @@ async def _run(
         )
     )
 
-    # Set when the first answer is in: the first requests are all out by then.
-    answered = asyncio.Event()
+    # Set when every slot is taken (the first requests are going out) or, with fewer
+    # requests than slots, when the first answer is in: the moment to start loading in
+    # a thread what the rest of the run needs, before the first answers need it.
+    first_out = asyncio.Event()
+    slots_taken = 0
     # Requests answered without a call (cache, recording) or stopped before one: their
     # prompt tokens are counted locally, in a thread, as they come (a sent request's
     # tokens are the endpoint's own count, in usage.prompt_tokens).
     unsent = _LocalCount(encoding)
 
     async def run_one(request: ExtractionRequest) -> ArticleExtraction | Failure:
+        nonlocal slots_taken
         async with semaphore:
+            slots_taken += 1
+            if slots_taken >= limit:
+                first_out.set()
             try:
                 reply = await backend.extract(request)
             except (ModelError, RecordingError) as exc:
@@ -310,7 +317,7 @@ async def _run(
                 error = f"{type(exc).__name__}: {exc}"
                 return Failure(source_id=request.article_id, stage="extract", error=error)
             finally:
-                answered.set()
+                first_out.set()
             tally.add(reply)
             if reply.origin != "live":
                 unsent.add(request)
@@ -330,14 +337,16 @@ async def _run(
     async def run_call(index: int, chunk_index: int, request: ExtractionRequest) -> None:
         result = await run_one(request)
         shown.advance()
+        # The request waiting for this one's slot is sent first; then this is verified.
+        await asyncio.sleep(0)
         early.arrived(index, chunk_index, result)
 
     # Every chunk of every article at once (up to the concurrency limit), started as
     # each article is found not to be a copy of an earlier one: the first requests go
-    # out while the rest is compared. Once the first answer is in (the first requests
-    # are out by then), a thread loads what the rest of the run needs, so neither the
-    # first request nor the end waits for it (a thread holds the interpreter lock while
-    # it works, so it must not start earlier).
+    # out while the rest is compared. Once they are out, a thread loads what the rest
+    # of the run needs (``first_out``) while the first answers are awaited, so neither
+    # the first request nor the end waits for it (a thread holds the interpreter lock
+    # while it works, so it must not start earlier).
     calls: list[asyncio.Task[None]] = []
 
     async def send_all() -> None:
@@ -354,7 +363,8 @@ async def _run(
         shown.start(len(calls))
 
     async def in_idle_time() -> None:
-        await answered.wait()
+        await first_out.wait()
+        await asyncio.sleep(0)  # the request that took the last slot is written first
         html = RENDERERS_BY_FORMAT["html"] in renderers
         await asyncio.to_thread(_warm_up, chosen_model, html=html)
 
@@ -368,7 +378,7 @@ async def _run(
         await asyncio.gather(*calls, return_exceptions=True)
         raise
     finally:
-        answered.set()  # no request at all, or the run was interrupted
+        first_out.set()  # no request at all, or the run was interrupted
         tally.estimated_prompt_tokens = await unsent.total()
         await warming
     extractions, extract_failures = early.per_article()
