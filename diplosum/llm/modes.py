@@ -50,12 +50,17 @@ TOOL_CHOICE: ChatCompletionNamedToolChoiceParam = {
 }
 
 
+#: Short: the system prompt says what to extract, the parameters' schema how (this is
+#: part of the fixed prefix of every tools-mode request).
+TOOL_DESCRIPTION = "Report the article's events."
+
+
 @functools.cache
 def tool() -> ChatCompletionFunctionToolParam:
     """The ``tools`` mode function, built by the SDK (imported on first use)."""
     import openai
 
-    built = openai.pydantic_function_tool(ArticleExtraction)
+    built = openai.pydantic_function_tool(ArticleExtraction, description=TOOL_DESCRIPTION)
     assert built["function"]["name"] == TOOL_NAME
     return built
 
