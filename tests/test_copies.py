@@ -142,24 +142,34 @@ def test_the_sketch_index_finds_what_comparing_every_pair_finds() -> None:
 
 
 def test_a_shared_footer_does_not_make_every_article_a_candidate() -> None:
-    """Thousands of distinct stories under one outlet's header and footer: their copies
-    are still found, and the boilerplate stops indexing (no article is compared with
-    every other: the search stays fast; nothing here is timed)."""
+    """Thousands of distinct stories under one outlet's long header and footer: exact
+    and near copies are all found, even of stories whose smallest hashes are all
+    boilerplate, and the boilerplate stops indexing (no article is compared with every
+    other; nothing here is timed)."""
     import random
 
-    from diplosum.ingest.copies import MAX_HOLDERS, CopyFinder
+    from diplosum.ingest.copies import INDEXED, MAX_HOLDERS, CopyFinder, _fingerprint
 
     rng = random.Random(3)
     vocabulary = [f"w{i}" for i in range(5000)]
     header = "EXAMPLE DAILY world desk " + " ".join(f"h{i}" for i in range(30))
-    footer = "Reporting by staff " + " ".join(f"f{i}" for i in range(30))
-    stories = [" ".join(rng.choices(vocabulary, k=60)) for _ in range(1500)]
-    articles = [
-        _article(f"s{i:04d}", f"{header}\n\n{s}\n\n{footer}") for i, s in enumerate(stories)
+    footer = "Reporting by staff " + " ".join(f"f{i}" for i in range(300))
+    stories = [" ".join(rng.choices(vocabulary, k=80)) for _ in range(1500)]
+    texts = [f"{header}\n\n{s}\n\n{footer}" for s in stories]
+    articles = [_article(f"s{i:04d}", t) for i, t in enumerate(texts)]
+    boilerplate = _fingerprint(f"{header}\n\n{footer}").shingles
+    hidden = [
+        i
+        for i, t in enumerate(texts)
+        if set(sorted(_fingerprint(t).shingles)[:INDEXED]) <= boilerplate
     ]
-    copies = [_article(f"c{i:04d}", f"{header}\n\n{stories[i]}\n\n{footer}") for i in (7, 700)]
+    assert hidden  # stories whose smallest hashes are all boilerplate are in play
+    picked = sorted({7, 700, *hidden[:20]})
+    exact = [_article(f"c{i:04d}", texts[i]) for i in picked]
+    near = [_article(f"n{i:04d}", texts[i].replace(stories[i].split()[40], "x", 1)) for i in picked]
     finder = CopyFinder()
-    found = {a.id: finder.add(a) for a in [*articles, *copies]}
-    assert {k: v for k, v in found.items() if v} == {"c0007": "s0007", "c0700": "s0700"}
+    found = {a.id: finder.add(a) for a in [*articles, *exact, *near]}
+    expected = {f"{kind}{i:04d}": f"s{i:04d}" for i in picked for kind in "cn"}
+    assert {k: v for k, v in found.items() if v} == expected
     assert finder._common  # the boilerplate's hashes stopped indexing
     assert all(len(h) <= MAX_HOLDERS for h in finder._holders.values())

@@ -15,17 +15,20 @@ Jaccard similarity J miss each other with probability at most (1 - J) ** INDEXED
 ``ESTIMATE_FLOOR`` or more are compared exactly (an estimate that low from a pair at the
 threshold is six standard deviations off). A hash held by more than ``MAX_HOLDERS``
 originals (an outlet's boilerplate: "Reporting by", a newsletter line) stops indexing,
-so thousands of articles sharing a footer are not all compared with one another; a copy
-is then found through the other hashes it shares with its original. An original keeps
+so thousands of articles sharing a footer are not all compared with one another: an
+article is indexed and looked up by its smallest hashes that are not boilerplate. Texts
+with the same words are always found (a digest of them is kept). An original keeps
 its sketch only; its shingles are worked out again from its text when it is compared,
 so memory stays a few kilobytes per article however many there are.
 """
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import re
 import unicodedata
+import zlib
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -58,11 +61,19 @@ class _Fingerprint:
 
 def _fingerprint(text: str) -> _Fingerprint:
     words = tuple(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
-    if len(words) < SHINGLE_WORDS:
-        return _Fingerprint(words, frozenset((hash(words),)))
+    # Words as CRC-32 numbers: Python hashes strings differently in every process, but
+    # tuples of numbers alike, so every run (a batch planned in one process, collected
+    # in another) finds the same copies.
+    ids = [zlib.crc32(w.encode()) for w in words]
+    if len(ids) < SHINGLE_WORDS:
+        return _Fingerprint(words, frozenset((hash(tuple(ids)),)))
     # The hash of each run of ``SHINGLE_WORDS`` words (``zip`` makes the tuples in C).
-    runs = zip(*(words[k:] for k in range(SHINGLE_WORDS)), strict=False)
+    runs = zip(*(ids[k:] for k in range(SHINGLE_WORDS)), strict=False)
     return _Fingerprint(words, frozenset(map(hash, runs)))
+
+
+def _digest(words: tuple[str, ...]) -> bytes:
+    return hashlib.blake2b("\x1f".join(words).encode(), digest_size=16).digest()
 
 
 def _similar(a: _Fingerprint, b: _Fingerprint) -> bool:
@@ -93,26 +104,40 @@ class CopyFinder:
         self._sketches: list[array[int]] = []
         self._holders: dict[int, list[int]] = {}  # indexed hash -> originals holding it
         self._common: set[int] = set()  # hashes that stopped indexing (``MAX_HOLDERS``)
+        self._identical: dict[bytes, int] = {}  # digest of the words -> first original
         # An original with many copies is compared again and again.
         self._original = lru_cache(maxsize=64)(self._fingerprint_of)
 
     def _fingerprint_of(self, position: int) -> _Fingerprint:
         return _fingerprint(self._texts[position])
 
+    def _indexable(self, mine: _Fingerprint, sketch: array[int]) -> list[int]:
+        """The ``INDEXED`` smallest hashes that are not boilerplate (yet)."""
+        fresh = [h for h in sketch if h not in self._common][:INDEXED]
+        if len(fresh) < INDEXED and len(sketch) == SKETCH:  # a sketch of mostly boilerplate
+            more = heapq.nsmallest(SKETCH + len(self._common), mine.shingles)
+            fresh = [h for h in more if h not in self._common][:INDEXED]
+        return fresh
+
     def add(self, article: Article) -> str | None:
         if not article.text.strip():
             return None
         mine = _fingerprint(article.text)
+        digest = _digest(mine.words)
+        same = self._identical.get(digest)
         sketch = array("q", heapq.nsmallest(SKETCH, mine.shingles))
-        candidates = sorted({k for h in sketch[:INDEXED] for k in self._holders.get(h, ())})
+        indexed = self._indexable(mine, sketch)
+        candidates = sorted({k for h in indexed for k in self._holders.get(h, ())})
+        if same is not None:  # the same words: a copy of the first such, whatever else
+            candidates = [k for k in candidates if k < same] + [same]
         for k in candidates:
-            if _estimate(sketch, self._sketches[k]) >= ESTIMATE_FLOOR and _similar(
-                mine, self._original(k)
+            if k == same or (
+                _estimate(sketch, self._sketches[k]) >= ESTIMATE_FLOOR
+                and _similar(mine, self._original(k))
             ):
                 return self._ids[k]
-        for shingle in sketch[:INDEXED]:
-            if shingle in self._common:
-                continue
+        self._identical[digest] = len(self._ids)
+        for shingle in indexed:
             holders = self._holders.setdefault(shingle, [])
             holders.append(len(self._ids))
             if len(holders) > MAX_HOLDERS:
