@@ -279,6 +279,21 @@ def test_a_prompt_the_server_counted_short_is_reported_as_truncated(
     assert len(exact_counts) == 1
 
 
+def test_a_list_the_server_cut_short_is_reported_too(
+    chat_server: ChatServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Text laid out one item per line counts more tokens than its words: the rough
+    count that decides whether to count exactly keeps up with it."""
+    names = ["Paris", "London", "Berlin", "Rome", "Madrid", "Oslo", "Bern", "Vienna"]
+    listed = "Results of the regional vote:\n" + "\n".join(names * 600)
+    listing = dataclasses.replace(request(model="llama3.1:8b"), user_prompt=listed)
+    cut = int(modes.prompt_tokens(listing).tokens * 0.45)
+    chat_server.enqueue(Answer(GOOD, prompt_tokens=cut))
+    with caplog.at_level(logging.WARNING, logger="diplosum.llm"):
+        extract(chat_server, listing)
+    assert any(f"{cut} prompt tokens" in r.getMessage() for r in caplog.records)
+
+
 def test_prompt_cache_key_is_sent_where_asked_and_stable(chat_server: ChatServer) -> None:
     chat_server.enqueue(Answer(GOOD), Answer(GOOD), Answer(GOOD))
     extract(chat_server, request(article_id="a1"))

@@ -27,7 +27,7 @@ from diplosum.contracts.extraction import ArticleExtraction
 from diplosum.errors import ModelError
 from diplosum.llm.base import ExtractionRequest, Mode
 from diplosum.llm.models import sampling
-from diplosum.llm.tokens import TokenCount, count_tokens, rough_tokens
+from diplosum.llm.tokens import TokenCount, count_tokens, rough_json_tokens, rough_tokens
 
 if TYPE_CHECKING:  # the SDK is imported when a request is sent, not before
     import openai
@@ -129,15 +129,17 @@ def prompt_tokens(request: ExtractionRequest, *, encoding: str | None = None) ->
 
 @functools.cache
 def _rough_schema_tokens() -> int:
-    return rough_tokens(schema_text())
+    return rough_json_tokens(schema_text())
 
 
 def rough_prompt_tokens(request: ExtractionRequest) -> int:
-    """``prompt_tokens`` by ``tokens.rough_tokens``: no encoding loaded."""
-    tokens = rough_tokens(system_prompt(request) + "\n" + request.user_prompt)
-    tokens += 3 * MESSAGE_OVERHEAD_TOKENS
-    if request.mode in ("json_schema", "tools"):
-        tokens += _rough_schema_tokens()
+    """``prompt_tokens`` by ``tokens.rough_tokens`` (the schema by ``rough_json_tokens``,
+    whether beside the messages or, in json_object mode, in the system prompt): no
+    encoding loaded."""
+    tokens = rough_tokens(request.system_prompt + "\n" + request.user_prompt)
+    tokens += 3 * MESSAGE_OVERHEAD_TOKENS + _rough_schema_tokens()
+    if request.mode == "json_object":
+        tokens += rough_tokens(JSON_OBJECT_INSTRUCTIONS)
     return tokens
 
 
