@@ -364,7 +364,7 @@ async def _run(
 
     async def in_idle_time() -> None:
         await first_out.wait()
-        await asyncio.sleep(0)  # the request that took the last slot is written first
+        await asyncio.sleep(0)  # one more turn for the request that took the last slot
         html = RENDERERS_BY_FORMAT["html"] in renderers
         await asyncio.to_thread(_warm_up, chosen_model, html=html)
 
@@ -373,14 +373,16 @@ async def _run(
         await send_all()
         await asyncio.gather(*calls)
     except BaseException:
+        warming.cancel()  # a run that stops loads nothing more
         for call in calls:
             call.cancel()
-        await asyncio.gather(*calls, return_exceptions=True)
+        await asyncio.gather(*calls, warming, return_exceptions=True)
         raise
     finally:
-        first_out.set()  # no request at all, or the run was interrupted
+        first_out.set()  # no request at all
         tally.estimated_prompt_tokens = await unsent.total()
-        await warming
+        if not warming.cancelled():
+            await warming
     extractions, extract_failures = early.per_article()
     failures += extract_failures
 

@@ -63,9 +63,10 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in later or m in later))
 
 
 def test_what_is_needed_only_after_the_answers_is_not_imported_before_sending() -> None:
-    """What a run needs before its first request: no merge, verify, renderer templates,
-    front-matter, chunking or price modules (they load while the answers are awaited,
-    or only for an input that needs them)."""
+    """Importing diplosum and its CLI loads no merge, verify, renderer templates,
+    front-matter, chunking or price modules: a run loads them while its answers are
+    awaited, or only for an input that needs them, never on the way to its first
+    request."""
     done = subprocess.run(
         [sys.executable, "-c", _BEFORE_THE_FIRST_REQUEST],
         capture_output=True,

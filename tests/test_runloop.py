@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from diplosum import runloop
 
 
@@ -23,9 +25,9 @@ async def _make() -> _Big:
 def test_the_result_is_returned_and_never_formatted() -> None:
     _Big.reprs = 0
     asyncio.run(_make())
-    formatted_by_asyncio_run = _Big.reprs  # what the plain call costs (CPython's runner)
+    if _Big.reprs == 0:
+        pytest.skip("this Python's asyncio.run does not format its result: nothing to avoid")
     _Big.reprs = 0
     result = runloop.run(_make())
     assert isinstance(result, _Big)
     assert _Big.reprs == 0
-    assert formatted_by_asyncio_run >= 1  # the cost this avoids is real on this Python

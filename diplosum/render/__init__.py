@@ -27,7 +27,7 @@ def warm_up() -> None:
         env.get_template(name)
 
 
-#: Every output format; ``brief()`` proves each can render the brief it returns.
+#: Every output format (``brief(formats=...)`` picks those proved to render).
 RENDERERS: Sequence[Callable[[Brief], str]] = (render_markdown, render_html)
 #: The same, by the names ``brief(formats=...)`` takes.
 RENDERERS_BY_FORMAT: dict[str, Callable[[Brief], str]] = {
