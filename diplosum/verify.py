@@ -174,6 +174,8 @@ def normalise(text: str) -> NormalisedText:
 
 def normalised(text: str) -> str:
     """``normalise(text).text``, without working out the offsets."""
+    if text.isascii():  # most quotes: only case and the backtick to fold
+        return " ".join(text.lower().replace("`", "'").split())
     return " ".join(_fold(text, spaces=False).split())
 
 
