@@ -15,6 +15,7 @@ from diplosum.prompts import load_prompt
 from diplosum.requests import ArticlePlan, plan_requests
 
 TEXT = "Talks in Geneva\n\nThe envoys met in Geneva on Monday to discuss trade.\n"
+# An extraction written by hand for this test, not recorded from any model.
 ANSWER = ArticleExtraction.model_validate(
     {
         "headline": "Talks in Geneva",
