@@ -33,6 +33,7 @@ from diplosum.llm.base import (
     ModelReply,
     aclose_backend,
 )
+from diplosum.store.migrate import NewerSchema, migrate
 
 CACHE_ENV = "DIPLOSUM_CACHE"
 log = logging.getLogger("diplosum.cache")
@@ -122,25 +123,14 @@ class ResponseCache:
             self._migrate(conn)
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
-        if _version(conn) == SCHEMA_VERSION:
-            return
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            current = _version(conn)  # another process may have migrated meanwhile
-            if current > SCHEMA_VERSION:
-                raise CacheError(
-                    f"cache {self.path} has schema version {current}, newer than this "
-                    f"diplosum's {SCHEMA_VERSION}: upgrade diplosum or use another --cache"
-                )
-            for version in range(current, SCHEMA_VERSION):
-                for statement in MIGRATIONS[version]:
-                    conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        if current:
+            current = migrate(conn, MIGRATIONS)
+        except NewerSchema:
+            raise CacheError(
+                f"cache {self.path} has schema version {_version(conn)}, newer than this "
+                f"diplosum's {SCHEMA_VERSION}: upgrade diplosum or use another --cache"
+            ) from None
+        if current and current != SCHEMA_VERSION:
             log.info("cache %s migrated from version %d to %d", self.path, current, SCHEMA_VERSION)
 
     @property
