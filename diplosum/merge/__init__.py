@@ -29,6 +29,7 @@ from diplosum.merge.conflicts import role_holder_conflicts
 from diplosum.merge.dates import parse_published, timeline_key
 from diplosum.merge.events import Unit, cluster
 from diplosum.merge.people import Mention, describe, mention_of, resolve
+from diplosum.merge.places import Place
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ def _units(events: Sequence[SourcedEvent]) -> tuple[list[Unit], list[Mention]]:
         grouped[(e.source_id, e.index)].append(e)
     units: list[Unit] = []
     mentions: list[Mention] = []
+    # Equal places parsed from different wordings ("Beijing", "Beijing, China") become
+    # one object, so the caches and sets that compare them stop at identity.
+    places: dict[Place, Place] = {}
     for (source_id, index), copies in sorted(grouped.items()):
         if len(copies) > 1:
             # Same source and index: identical copies fold into one, the rest stay in
@@ -52,6 +56,8 @@ def _units(events: Sequence[SourcedEvent]) -> tuple[list[Unit], list[Mention]]:
             by_json = {e.model_dump_json(): e for e in copies}
             copies = [by_json[k] for k in sorted(by_json)]
         unit = Unit(source_id, index, copies[0], tuple(copies[1:]))
+        if unit.place is not None:
+            unit.place = places.setdefault(unit.place, unit.place)
         first = len(mentions)
         n = len(units)
         for e in copies:

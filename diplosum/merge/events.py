@@ -15,13 +15,12 @@ scored once, so a story copied by a thousand outlets costs what one report costs
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from itertools import combinations, repeat
+from itertools import combinations
 from typing import NamedTuple
 
 from rapidfuzz import fuzz
@@ -260,25 +259,28 @@ def _place_words(place: Place | None) -> tuple[str, ...]:
 Pair = tuple[int, int]
 
 
-def _candidates(units: Sequence[Unit]) -> set[Pair]:
-    """Pairs worth scoring, smaller index first.
+class _Blocks(NamedTuple):
+    """Units sharing a pair of people; one person in a month; and probing units (keyed by
+    person and place word, person alone, or title word) with their blocks' members."""
 
-    Blocks: every pair of people named (all against all); one person and a month; one
-    person and a place word, and one person alone for events naming only one person (the
-    last two only for events without a month-precise date, against everyone); title
-    words for events naming nobody. Pairs more than a year apart are skipped. Blocks
-    keyed by one person that exceed ``MAX_BLOCK`` are skipped as carrying too little
-    evidence (a person in every article); the pair blocks still cover them.
-    """
-    anonymous = any(not u.persons for u in units)
-    alone = any(len(u.persons) == 1 for u in units)
+    pairs_of: dict[int, list[int]]
+    in_month: dict[int, list[int]]
+    probes: dict[Key, list[int]]
+    members: dict[Key, list[int]]
+
+
+def _blocks(units: Sequence[Unit]) -> _Blocks:
     # Blocks keyed by numbers: people are numbered from 0, so ``x * count + y`` is a
     # pair of people and ``month * count + p`` a person in a month.
     count = 1 + max((p for u in units for p in u.persons), default=0)
     pairs_of: dict[int, list[int]] = defaultdict(list)
     in_month: dict[int, list[int]] = defaultdict(list)
+    # Probing units pair with the members of their block and with one another.
     probes: dict[Key, list[int]] = defaultdict(list)
     members: dict[Key, list[int]] = defaultdict(list)
+    people_of: list[list[int]] = []
+    places_of: list[tuple[str, ...]] = []
+    precise_of: list[bool] = []
     for i, u in enumerate(units):
         people = sorted(u.persons)
         if len(people) == 2:
@@ -295,81 +297,130 @@ def _candidates(units: Sequence[Unit]) -> set[Pair]:
                 for p in people:
                     in_month[base + p].append(i)
         places = _place_words(u.place)
-        if places:
-            by_place = members if precise else probes
+        if places and not precise:
             for p in people:
                 for w in places:
-                    by_place[("pl", p, w)].append(i)
-        if alone:
-            if len(people) == 1:
-                probes[("p", people[0])].append(i)
-            else:
-                for p in people:
-                    members[("p", p)].append(i)
-        if anonymous:
+                    probes[("pl", p, w)].append(i)
+        if len(people) == 1:
+            probes[("p", people[0])].append(i)
+        elif not people:
             for w in u.title_words:
-                (probes if not people else members)[("t", w)].append(i)
-    pairs: set[Pair] = set()
+                probes[("t", w)].append(i)
+        people_of.append(people)
+        places_of.append(places)
+        precise_of.append(precise)
+    # Members only where some unit probes: most keys have no probe.
+    probed = {key[1] for key in probes if key[0] != "t"}
+    titles = any(key[0] == "t" for key in probes)
+    for i, people in enumerate(people_of):
+        if people and titles:
+            for w in units[i].title_words:
+                key: Key = ("t", w)
+                if key in probes:
+                    members[key].append(i)
+        if probed.isdisjoint(people):
+            continue
+        if precise_of[i]:
+            for p in people:
+                if p in probed:
+                    for w in places_of[i]:
+                        key = ("pl", p, w)
+                        if key in probes:
+                            members[key].append(i)
+        if len(people) > 1:
+            for p in people:
+                key = ("p", p)
+                if key in probes:
+                    members[key].append(i)
+    return _Blocks(pairs_of, in_month, probes, members)
+
+
+def _candidates(units: Sequence[Unit]) -> Iterator[tuple[int, set[int]]]:
+    """Each unit's index with the units worth scoring it against (itself and units of
+    any index among them: take the later ones, so that each pair is scored once).
+
+    Blocks: every pair of people named (all against all); one person and a month; one
+    person and a place word, and one person alone for events naming only one person (the
+    last two only for events without a month-precise date, against everyone); title
+    words for events naming nobody. Pairs more than a year apart are skipped. Blocks
+    keyed by one person that exceed ``MAX_BLOCK`` are skipped as carrying too little
+    evidence (a person in every article); the pair blocks still cover them.
+
+    The blocks are built first; then each unit gathers its partners from the blocks it
+    is in: blocks overlap a lot, and a set of numbers is cheaper than a set of pairs.
+    """
+    pairs_of, in_month, probes, members = _blocks(units)
+    years = [u.span.start.year if u.span is not None else None for u in units]
+    # For each unit, the blocks it is in: a list pairs with all its units, a ``_Near``
+    # only with those at most a year apart.
+    partners: list[list[list[int] | _Near]] = [[] for _ in units]
     for block in pairs_of.values():
         if len(block) > 1:
-            _within(units, block, pairs)
+            # Cheaper to let ``score`` reject the odd far pair of a small block than to
+            # sort its units by year.
+            within = block if len(block) <= SMALL_BLOCK else _Near(block, years)
+            for i in block:
+                partners[i].append(within)
     for block in in_month.values():
         if 1 < len(block) <= MAX_BLOCK:
-            _within(units, block, pairs)
+            within = block if len(block) <= SMALL_BLOCK else _Near(block, years)
+            for i in block:
+                partners[i].append(within)
     for key, asking in probes.items():
-        others = sorted(set(members.get(key, ())) | set(asking))
-        if len(others) > 1 and (key[0] == "t" or len(others) <= MAX_BLOCK):
-            _across(units, asking, others, pairs)
-    return pairs
+        # A unit is either asking or a member under one key, and in its list once.
+        everyone = members.get(key, [])
+        n = len(everyone) + len(asking)
+        if n > 1 and (key[0] == "t" or n <= MAX_BLOCK):
+            # An asking unit pairs with everyone in the block, the others only with the
+            # asking units.
+            near = _Near(asking, years)
+            around = _Near([*everyone, *asking], years) if everyone else near
+            for i in asking:
+                partners[i].append(around)
+            for i in everyone:
+                partners[i].append(near)
+    for i, mine in enumerate(partners):
+        year = years[i]
+        found: set[int] = set()
+        for shared in mine:
+            if isinstance(shared, list):
+                found.update(shared)
+            else:
+                shared.add_to(found, year)
+        yield i, found
+        mine.clear()
 
 
-def _by_year(units: Sequence[Unit], block: Sequence[int]) -> tuple[dict[int, list[int]], list[int]]:
-    years: dict[int, list[int]] = defaultdict(list)
-    undated: list[int] = []
-    for i in block:
-        span = units[i].span
-        (years[span.start.year] if span else undated).append(i)
-    return years, undated
+class _Near:
+    """The units of a block, and those of them whose start years are at most one apart
+    from a given year (undated units are near every year)."""
 
+    __slots__ = ("_by_year", "_undated", "units", "years")
 
-def _within(units: Sequence[Unit], block: list[int], out: set[Pair]) -> None:
-    """Pairs within a block (indices ascending) whose start years are at most one apart."""
-    if len(block) <= SMALL_BLOCK:  # cheaper to let ``score`` reject the odd far pair
-        out.update(combinations(block, 2))
-        return
-    years, undated = _by_year(units, block)
-    out.update(combinations(undated, 2))
-    for year, group in years.items():
-        out.update(combinations(group, 2))
-        later = years.get(year + 1, [])
-        for i in group:
-            out.update([(i, j) if i < j else (j, i) for j in undated])
-            out.update([(i, j) if i < j else (j, i) for j in later])
+    def __init__(self, units: list[int], years: Sequence[int | None]) -> None:
+        self.units = units
+        self.years = years
+        self._by_year: dict[int, list[int]] | None = None
+        self._undated: list[int] = []
 
-
-def _across(units: Sequence[Unit], asking: list[int], others: list[int], out: set[Pair]) -> None:
-    """Pairs of an asking unit with any other, start years at most one apart."""
-    years, undated = _by_year(units, others)
-    for i in asking:
-        span = units[i].span
-        if span is None:
-            _pair_with(i, others, out)
-        else:
-            y = span.start.year
-            for near in (years.get(y - 1), years.get(y), years.get(y + 1), undated):
-                if near:
-                    _pair_with(i, near, out)
-
-
-def _pair_with(i: int, others: list[int], out: set[Pair]) -> None:
-    """(i, j) for every j in ``others`` (ascending) but i, the smaller index first."""
-    k = bisect_left(others, i)
-    if k:
-        out.update(zip(others[:k], repeat(i)))
-    if k < len(others) and others[k] == i:
-        k += 1
-    if k < len(others):
-        out.update(zip(repeat(i), others[k:]))
+    def add_to(self, found: set[int], year: int | None) -> None:
+        units = self.units
+        if year is None:
+            found.update(units)
+            return
+        by_year = self._by_year
+        if by_year is None:
+            by_year = self._by_year = defaultdict(list)
+            undated = self._undated
+            years = self.years
+            for i in units:
+                y = years[i]
+                (undated if y is None else by_year[y]).append(i)
+        found.update(self._undated)
+        for y in (year - 1, year, year + 1):
+            near = by_year.get(y)
+            if near:
+                found.update(near)
 
 
 def _nodes(units: Sequence[Unit]) -> list[list[int]]:
@@ -406,10 +457,13 @@ def cluster(units: Sequence[Unit]) -> list[list[int]]:
     accepted: list[tuple[float, int, int, bool]] = []
     keep = accepted.append
     ratios: dict[tuple[str, str], float] = {}
-    for i, j in _candidates(reps):
-        verdict = _score(reps[i], reps[j], False, ratios)
-        if verdict is not None:
-            keep((-verdict[0], i, j, verdict[1]))
+    for i, partners in _candidates(reps):
+        rep = reps[i]
+        for j in partners:
+            if j > i:
+                verdict = _score(rep, reps[j], False, ratios)
+                if verdict is not None:
+                    keep((-verdict[0], i, j, verdict[1]))
     del ratios
     accepted.sort()
     # Cluster state by root node. Accepted pairs never mix calls with other kinds, so
