@@ -11,8 +11,8 @@ name of one word, or an initial and a surname, is *partial*.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from nicknames import NickNamer
 from rapidfuzz import fuzz
@@ -56,62 +56,67 @@ _NON_NAME = re.compile(r"[^a-z0-9]")
 
 @dataclass(frozen=True)
 class Name:
-    """A parsed name. ``tokens`` compare; ``display`` is the name without its title."""
+    """A parsed name. ``tokens`` compare; ``display`` is the name without its title.
+
+    ``full``: two or more words, the first not a bare initial. ``shown``: how the name is
+    shown, full names first (``people`` picks a person's name). Both are worked out once,
+    when the name is made: ``people`` reads them for every mention.
+    """
 
     raw: str
     display: str
     tokens: tuple[str, ...]
     title: str | None
+    full: bool = field(init=False, compare=False, repr=False)
+    shown: tuple[bool, str] = field(init=False, compare=False, repr=False)
 
-    @cached_property
-    def full(self) -> bool:
-        """Two or more words, the first not a bare initial."""
-        return len(self.tokens) >= 2 and len(self.tokens[0]) > 1
-
-    @cached_property
-    def shown(self) -> tuple[bool, str]:
-        """How the name is shown, full names first (``people`` picks a person's name)."""
-        return (self.full, self.display or self.raw)
+    def __post_init__(self) -> None:
+        full = len(self.tokens) >= 2 and len(self.tokens[0]) > 1
+        object.__setattr__(self, "full", full)
+        object.__setattr__(self, "shown", (full, self.display or self.raw))
 
     @property
     def key(self) -> str:
         return " ".join(self.tokens)
 
 
-def _fold_word(word: str) -> str:
-    return _NON_NAME.sub("", fold(_JOINERS.sub("", word)))
+@lru_cache(maxsize=1 << 16)
+def _word(word: str) -> tuple[str, bool]:
+    """A word of a name folded for comparing, and whether it can be a title's word."""
+    folded = _NON_NAME.sub("", fold(_JOINERS.sub("", word)))
+    # "then-House" and "Vice-President" are titles too: check each hyphen part.
+    parts = [_NON_NAME.sub("", fold(p)) for p in _JOINERS.split(word)]
+    parts = [p for p in parts if p]
+    return folded, bool(parts) and all(p in _TITLE_WORDS for p in parts)
 
 
 @lru_cache(maxsize=65536)
 def parse_name(raw: str) -> Name:
     """Parse a participant's name as written."""
-    # Chinese characters: one syllable a word, so "王毅" compares as "wang yi".
-    text = squash(_CJK.sub(r" \1 ", _PARENS.sub(" ", raw).replace(",", " ")))
-    pairs = [(w, _fold_word(w)) for w in text.split()]
-    pairs = [(w, f) for w, f in pairs if f]
-    if not pairs:
+    text = _PARENS.sub(" ", raw) if "(" in raw else raw
+    text = text.replace(",", " ")
+    if not text.isascii():
+        # Chinese characters: one syllable a word, so "王毅" compares as "wang yi".
+        text = _CJK.sub(r" \1 ", text)
+    words = [(w, *_word(w)) for w in text.split()]
+    words = [said for said in words if said[1]]
+    if not words:
         return Name(raw=squash(raw), display=squash(raw), tokens=(), title=None)
     cut = 0
-    while cut < len(pairs) - 1 and _is_title_word(pairs[cut][0]):
+    while cut < len(words) - 1 and words[cut][2]:
         cut += 1
-    end = len(pairs)
-    while end - cut > 1 and pairs[end - 1][1] in _SUFFIXES:
+    end = len(words)
+    while end - cut > 1 and words[end - 1][1] in _SUFFIXES:
         end -= 1
-    title_words = [w for w, f in pairs[:cut] if f not in _HONORIFICS]
-    kept = pairs[cut:end]
+    title_words = [w for w, f, _ in words[:cut] if f not in _HONORIFICS]
+    kept = words[cut:end]
+    display = " ".join(w for w, _, _ in kept)
     return Name(
         raw=squash(raw),
-        display=_CJK_GAP.sub(r"\1", " ".join(w for w, _ in kept)),
-        tokens=tuple(f for _, f in kept),
+        display=display if display.isascii() else _CJK_GAP.sub(r"\1", display),
+        tokens=tuple(f for _, f, _ in kept),
         title=" ".join(title_words) or None,
     )
-
-
-def _is_title_word(word: str) -> bool:
-    # "then-House" and "Vice-President" are titles too: check each hyphen part.
-    parts = [_NON_NAME.sub("", fold(p)) for p in _JOINERS.split(word)]
-    parts = [p for p in parts if p]
-    return bool(parts) and all(p in _TITLE_WORDS for p in parts)
 
 
 def surname_equal(a: str, b: str) -> bool:
@@ -131,7 +136,7 @@ def given_equal(a: str, b: str) -> bool:
         return True
     if b in _nicknames(a) or a in _nicknames(b):
         return True
-    short, long = sorted((a, b), key=len)
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
     if 3 <= len(short) <= 5 and len(long) >= len(short) + 2 and long.startswith(short):
         return True
     ratio = fuzz.ratio(a, b)
@@ -175,17 +180,13 @@ def partial_matches(partial: tuple[str, ...], full: tuple[str, ...]) -> bool:
     return full[0].startswith(initial) and surname_equal(surname, full[-1])
 
 
-def block_keys(tokens: tuple[str, ...]) -> set[str]:
-    """Keys shared by any two full names that ``full_names_match`` may pair: surnames one
-    edit apart, a two-word name and its reversal, spellings equal without spaces."""
-    keys = {"=" + "".join(tokens)}
-    surname = tokens[-1]
-    keys.add(surname)
-    if len(surname) >= 5:
-        keys.update(surname[:i] + surname[i + 1 :] for i in range(len(surname)))
+def spelling_keys(tokens: tuple[str, ...]) -> list[str]:
+    """Keys shared by two full names that ``full_names_match`` pairs whatever their given
+    names: spellings equal without spaces, a two-word name and its reversal. (Names
+    paired by surname share a ``surname_keys`` key.)"""
     if len(tokens) == 2:
-        keys.add("~" + " ".join(sorted(tokens)))
-    return keys
+        return ["=" + "".join(tokens), "~" + " ".join(sorted(tokens))]
+    return ["=" + "".join(tokens)]
 
 
 def surname_keys(word: str) -> set[str]:

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
@@ -23,11 +23,11 @@ from typing import NamedTuple
 from diplosum.contracts.brief import Attribution
 from diplosum.merge.names import (
     Name,
-    block_keys,
     full_names_match,
     given_equal,
     parse_name,
     partial_matches,
+    spelling_keys,
     surname_keys,
 )
 from diplosum.merge.places import Affiliation, countries_compatible, normalise_affiliation
@@ -104,14 +104,31 @@ def describe(
             )
     # "Secretary of State Blinken" with no role: the title is the role.
     role = office if office and office.strip() else role
-    norm_role = normalise_role(role) or normalise_role(parsed.title)
+    return (parsed, *_office(role, parsed.title, affiliation))
+
+
+@lru_cache(maxsize=1 << 16)
+def _office(
+    role: str | None, title: str | None, affiliation: str | None
+) -> tuple[
+    Role | None,
+    str | None,
+    Affiliation | None,
+    str | None,
+    str | None,
+    tuple[str, str] | None,
+    tuple[str, str] | None,
+]:
+    """``describe`` past the name: a role or a title and an affiliation recur across
+    names, so they are normalised once for all the names they come with."""
+    norm_role = normalise_role(role) or normalise_role(title)
     norm_affiliation = normalise_affiliation(affiliation)
     country = norm_affiliation.country if norm_affiliation is not None else None
     if country is None and norm_role is not None:
         country = norm_role.country
     raw_role = role.strip() if role and role.strip() else None
     raw_affiliation = affiliation.strip() if affiliation and affiliation.strip() else None
-    said_role = raw_role or parsed.title
+    said_role = raw_role or title
     said_norm = normalise_role(said_role) if said_role else None
     said = (said_norm.key, said_role) if said_role and said_norm else None
     aff = norm_affiliation or normalise_affiliation(norm_role.country if norm_role else None)
@@ -119,7 +136,6 @@ def describe(
     if aff is not None:
         shown = (aff.key, aff.display if aff.country else raw_affiliation or aff.display)
     return (
-        parsed,
         norm_role,
         raw_role,
         norm_affiliation,
@@ -136,7 +152,7 @@ class _Group:
 
     variants: list[tuple[str, ...]] = field(default_factory=list)
     countries: set[str] = field(default_factory=set)
-    roles: set[Role] = field(default_factory=set)
+    roles: dict[str, Role] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -148,17 +164,18 @@ class People:
     countries: list[str | None]
 
 
-def _roles_fit(a: Iterable[Role], b: Iterable[Role]) -> bool:
+# Roles are kept by key: whether two roles are compatible only depends on their keys, and
+# a string key hashes faster than a role.
+def _roles_fit(a: Collection[Role], b: Collection[Role]) -> bool:
     """No contradiction: either side unknown, or some pair of roles compatible."""
-    left, right = list(a), list(b)
-    return not left or not right or any(roles_compatible(x, y) for x in left for y in right)
+    return not a or not b or any(roles_compatible(x, y) for x in a for y in b)
 
 
 def _fits(mention: Mention, group: _Group) -> bool:
     country = mention.country
     if country is not None and group.countries and country not in group.countries:
         return False
-    return mention.role is None or _roles_fit([mention.role], group.roles)
+    return mention.role is None or _roles_fit((mention.role,), group.roles.values())
 
 
 @dataclass
@@ -167,19 +184,66 @@ class _Variant:
 
     tokens: tuple[str, ...]
     country: str | None
-    mentions: list[int] = field(default_factory=list)
-    sources: set[str] = field(default_factory=set)
-    roles: set[Role] = field(default_factory=set)
+    mentions: list[int]
+    sources: set[str]
+    roles: dict[str, Role]
 
     def fits(self, other: _Variant) -> bool:
         if not countries_compatible(self.country, other.country):
             return False
         if self.tokens == other.tokens:
             return True
-        return full_names_match(self.tokens, other.tokens) and _roles_fit(self.roles, other.roles)
+        return full_names_match(self.tokens, other.tokens) and _roles_fit(
+            self.roles.values(), other.roles.values()
+        )
 
 
-def _components(variants: list[_Variant]) -> list[list[int]]:
+def _variants(mentions: Sequence[Mention]) -> tuple[list[_Variant], list[int]]:
+    """The full-name spellings, ordered by spelling and country, and the mentions that
+    have a partial name."""
+    by_key: dict[tuple[tuple[str, ...], str | None], list[int]] = {}
+    partial: list[int] = []
+    for i, m in enumerate(mentions):
+        name = m.name
+        if not name.full:
+            partial.append(i)
+            continue
+        key = (name.tokens, m.country)
+        said = by_key.get(key)
+        if said is None:
+            by_key[key] = [i]
+        else:
+            said.append(i)
+    variants = []
+    for (tokens, country), said in sorted(
+        by_key.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
+    ):
+        roles = {role.key: role for i in said if (role := mentions[i].role) is not None}
+        sources = {mentions[i].source_id for i in said}
+        variants.append(_Variant(tokens, country, said, sources, roles))
+    return variants, partial
+
+
+class _Surnames:
+    """The full-name spellings by surname, and the surnames under each of their
+    ``surname_keys``: two surnames that are ``surname_equal`` share a key."""
+
+    def __init__(self, variants: Sequence[_Variant]) -> None:
+        self.spellings: dict[str, list[int]] = {}
+        for i, v in enumerate(variants):
+            self.spellings.setdefault(v.tokens[-1], []).append(i)
+        self.by_key: dict[str, list[str]] = {}
+        for surname in self.spellings:
+            for key in surname_keys(surname):
+                self.by_key.setdefault(key, []).append(surname)
+
+    def near(self, word: str) -> list[int]:
+        """The spellings whose surname may be ``surname_equal`` to the word."""
+        found = {s for key in surname_keys(word) for s in self.by_key.get(key, ())}
+        return [i for s in found for i in self.spellings[s]]
+
+
+def _components(variants: list[_Variant], surnames: _Surnames) -> list[list[int]]:
     """Connected components of the "may be the same person" graph, found by blocking."""
     parent = list(range(len(variants)))
 
@@ -189,10 +253,6 @@ def _components(variants: list[_Variant]) -> list[list[int]]:
             i = parent[i]
         return i
 
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for i, v in enumerate(variants):
-        for key in block_keys(v.tokens):
-            blocks[key].append(i)
     # Every pair that may match is either tested or already connected, so the components
     # do not depend on the order of the tests. A failed pair is not tested again.
     failed: set[tuple[int, int]] = set()
@@ -213,17 +273,21 @@ def _components(variants: list[_Variant]) -> list[list[int]]:
             else:
                 failed.add(pair)
 
-    surnames: dict[tuple[int, ...], list[int]] = {}
-    for key, members in blocks.items():
-        if len(members) < 2:
-            continue
-        if key[0] not in "=~":  # a surname's one-letter deletions often block the same names
-            surnames.setdefault(tuple(members), members)
-            continue
-        # Equal spellings, or reversed: one test per pair.
+    # Equal spellings, or reversed: one test per pair.
+    spelt: dict[str, list[int]] = {}
+    for i, v in enumerate(variants):
+        for key in spelling_keys(v.tokens):
+            spelt.setdefault(key, []).append(i)
+    for members in spelt.values():
         for x, i in enumerate(members):
             link(i, members[x + 1 :])
-    for members in surnames.values():
+    # Surnames one edit apart share a key; a surname's one-letter deletions often give
+    # the same surnames, so each distinct set of them is one block.
+    blocks = {tuple(names): names for names in surnames.by_key.values()}
+    for names in blocks.values():
+        members = [i for s in names for i in surnames.spellings[s]]
+        if len(members) < 2:
+            continue
         first = find(members[0])
         if all(find(i) == first for i in members):
             continue  # one person already: nothing left to test
@@ -233,7 +297,7 @@ def _components(variants: list[_Variant]) -> list[list[int]]:
         by_given: dict[str, list[int]] = {}
         for i in members:
             by_given.setdefault(variants[i].tokens[0], []).append(i)
-        given = list(by_given)
+        given = sorted(by_given)  # each pair once, in one order, for ``given_equal``'s cache
         for x, g in enumerate(given):
             mine = by_given[g]
             for y, i in enumerate(mine):
@@ -257,23 +321,11 @@ def _joins(variants: Sequence[_Variant], i: int, cluster: list[int]) -> bool:
     )
 
 
-def _full_people(mentions: Sequence[Mention]) -> tuple[list[_Group], dict[int, int]]:
-    by_key: dict[tuple[tuple[str, ...], str | None], _Variant] = {}
-    for i, m in enumerate(mentions):
-        if not m.name.full:
-            continue
-        key = (m.name.tokens, m.country)
-        v = by_key.get(key)
-        if v is None:
-            v = by_key[key] = _Variant(m.name.tokens, m.country)
-        v.mentions.append(i)
-        v.sources.add(m.source_id)
-        if m.role is not None:
-            v.roles.add(m.role)
-    variants = sorted(by_key.values(), key=lambda v: (v.tokens, v.country or ""))
+def _full_people(variants: list[_Variant], surnames: _Surnames) -> tuple[list[_Group], list[int]]:
+    """The people named by full name, and the person of each spelling."""
     groups: list[_Group] = []
-    person_of: dict[int, int] = {}
-    for comp in _components(variants):
+    person_of = [0] * len(variants)
+    for comp in _components(variants, surnames):
         order = sorted(
             comp,
             key=lambda i: (-len(variants[i].sources), -len(variants[i].mentions), i),
@@ -290,10 +342,10 @@ def _full_people(mentions: Sequence[Mention]) -> tuple[list[_Group], dict[int, i
             for i in cluster:
                 v = variants[i]
                 group.variants.append(v.tokens)
-                group.roles |= v.roles
+                group.roles.update(v.roles)
                 if v.country is not None:
                     group.countries.add(v.country)
-                person_of.update(dict.fromkeys(v.mentions, len(groups)))
+                person_of[i] = len(groups)
             groups.append(group)
     return groups, person_of
 
@@ -315,87 +367,105 @@ def _pick(fitting_set: set[int], mention: Mention, groups: list[_Group]) -> int 
     return fitting[0] if len(fitting) == 1 else False
 
 
+def _run(column: Sequence[object], i: int) -> range:
+    """The contiguous run of positions around i with the value at i."""
+    value = column[i]
+    start, end = i, i + 1
+    while start > 0 and column[start - 1] == value:
+        start -= 1
+    while end < len(column) and column[end] == value:
+        end += 1
+    return range(start, end)
+
+
 def resolve(mentions: Sequence[Mention]) -> People:
     """Assign every mention a person; see the module docstring for the rules.
 
     The mentions of one event, and of one source, must be contiguous (``merge`` orders
     them by source, event and position).
     """
-    groups, person_of = _full_people(mentions)
-    index: dict[str, set[int]] = defaultdict(set)
-    named = dict(person_of)  # full names only, before partial names are resolved
-    unit_run: dict[int, tuple[int, int]] = {}
-    source_run: dict[str, tuple[int, int]] = {}
-    for i, m in enumerate(mentions):
-        unit_run[m.unit] = (unit_run.get(m.unit, (i, i))[0], i + 1)
-        source_run[m.source_id] = (source_run.get(m.source_id, (i, i))[0], i + 1)
+    variants, partial = _variants(mentions)
+    surnames = _Surnames(variants)
+    groups, person_of_variant = _full_people(variants, surnames)
+    person_of = [-1] * len(mentions)
+    for v, p in zip(variants, person_of_variant, strict=True):
+        for i in v.mentions:
+            person_of[i] = p
+    named = person_of.copy()  # full names only (-1 for the rest), before partial names
+    units = [m.unit for m in mentions]
+    sources = [m.source_id for m in mentions]
     # People named by full name in each event and each source, made when first needed.
     in_unit: dict[int, set[int]] = {}
     in_source: dict[str, set[int]] = {}
 
-    def named_in(run: tuple[int, int]) -> set[int]:
-        return {p for p in map(named.get, range(*run)) if p is not None}
+    def named_around(column: Sequence[object], i: int) -> set[int]:
+        run = _run(column, i)
+        people = set(named[run.start : run.stop])
+        people.discard(-1)
+        return people
 
-    for p, group in enumerate(groups):
-        for tokens in group.variants:
-            for word in tokens:
-                index[word].add(p)
-            for key in surname_keys(tokens[-1]):
-                index[key].add(p)
+    spelt_with: dict[str, list[int]] = {}
+    for i, v in enumerate(variants):
+        for word in v.tokens:
+            spelt_with.setdefault(word, []).append(i)
 
     def matching(tokens: tuple[str, ...]) -> set[int]:
         """Everyone whose full name the partial name fits."""
-        near = set().union(*(index.get(k, set()) for k in surname_keys(tokens[-1])))
+        near = surnames.near(tokens[-1])
         if len(tokens) == 1:
-            near |= index.get(tokens[0], set())
-        return {p for p in near if any(partial_matches(tokens, v) for v in groups[p].variants)}
+            near += spelt_with.get(tokens[0], ())
+        return {person_of_variant[i] for i in near if partial_matches(tokens, variants[i].tokens)}
 
-    known: dict[tuple[int, str | None, str | None], bool] = {}
-
-    def fits(p: int, m: Mention, role: str | None) -> bool:
-        key = (p, m.country, role)
-        found = known.get(key)
-        if found is None:
-            found = known[key] = _fits(m, groups[p])
-        return found
-
-    def pick(pool: set[int], m: Mention, role: str | None) -> int | bool | None:
-        return _pick({p for p in pool if fits(p, m, role)}, m, groups)
-
-    fitting: dict[tuple[str, ...], set[int]] = {}
-    # The whole input's pick for a name, country and role: the full-name people it
-    # picks from never change below.
+    wide: dict[tuple[str, ...], set[int]] = {}
+    # The people a name fits, given the role said with it, and given the role and the
+    # country, and the whole input's pick among them: the full-name people never change
+    # below, and whether one fits a role only depends on the role's key.
+    fit_role: dict[tuple[tuple[str, ...], str | None], set[int]] = {}
+    fitting: dict[tuple[tuple[str, ...], str | None, str | None], set[int]] = {}
     widely: dict[tuple[tuple[str, ...], str | None, str | None], int | bool | None] = {}
     unresolved: dict[tuple[str, ...], list[tuple[int, _Group]]] = defaultdict(list)
-    for i, m in enumerate(mentions):
-        if i in person_of:
-            continue
+    for i in partial:
+        m = mentions[i]
         tokens = m.name.tokens or (m.name.raw.casefold(),)
-        wide = fitting.get(tokens)
-        if wide is None:
-            wide = fitting[tokens] = matching(tokens)
+        role, country = m.role, m.country
+        role_key = role.key if role is not None else None
+        said = (tokens, country, role_key)
+        fit = fitting.get(said)
+        if fit is None:
+            fit = fit_role.get((tokens, role_key))
+            if fit is None:
+                fit = wide.get(tokens)
+                if fit is None:
+                    fit = wide[tokens] = matching(tokens)
+                if role is not None:
+                    fit = {p for p in fit if _roles_fit((role,), groups[p].roles.values())}
+                fit_role[tokens, role_key] = fit
+            if country is not None:
+                fit = {p for p in fit if not groups[p].countries or country in groups[p].countries}
+            fitting[said] = fit
         found: int | bool | None = None
-        if wide:  # narrowest scope first: the event, the article, everyone
-            role = m.role.key if m.role is not None else None
+        if len(fit) == 1:
+            # Every scope picks the one candidate, or has none and leaves it to the next.
+            (found,) = fit
+        elif fit:  # narrowest scope first: the event, the article, everyone
             unit = in_unit.get(m.unit)
             if unit is None:
-                unit = in_unit[m.unit] = named_in(unit_run[m.unit])
-            pool = unit & wide
+                unit = in_unit[m.unit] = named_around(units, i)
+            pool = unit & fit
             if pool:
-                found = pick(pool, m, role)
+                found = _pick(pool, m, groups)
             if found is None:
                 source = in_source.get(m.source_id)
                 if source is None:
-                    source = in_source[m.source_id] = named_in(source_run[m.source_id])
-                pool = source & wide
+                    source = in_source[m.source_id] = named_around(sources, i)
+                pool = source & fit
                 if pool:
-                    found = pick(pool, m, role)
+                    found = _pick(pool, m, groups)
             if found is None:
-                said = (tokens, m.country, role)
                 if said in widely:
                     found = widely[said]
                 else:
-                    found = widely[said] = pick(wide, m, role)
+                    found = widely[said] = _pick(fit, m, groups)
         if found is not None and found is not False:
             person_of[i] = int(found)
             continue
@@ -410,36 +480,52 @@ def resolve(mentions: Sequence[Mention]) -> People:
         if m.country is not None:
             slot[1].countries.add(m.country)
         if m.role is not None:
-            slot[1].roles.add(m.role)
-    return _describe(mentions, person_of, len(groups))
+            slot[1].roles[m.role.key] = m.role
+    return _describe(mentions, person_of, sources, len(groups))
 
 
-def _display(said: Sequence[Mention]) -> str:
+def _display(
+    person: int,
+    options: Sequence[tuple[bool, str]],
+    uses: Mapping[tuple[int, tuple[bool, str]], int],
+    by_source: Mapping[tuple[int, tuple[bool, str]], int],
+) -> str:
     """Full names first, then the spelling most sources use, then the most used, then the
     longest."""
-    if len(said) == 1:
-        return said[0].name.shown[1]
-    pairs = [(m.name.shown, m.source_id) for m in said]
-    uses = Counter([shown for shown, _ in pairs])
-    if len(uses) == 1:
-        return next(iter(uses))[1]
-    by_source = Counter([shown for shown, _ in set(pairs)])
-    best = min(uses, key=lambda s: (not s[0], -by_source[s], -uses[s], -len(s[1]), s[1]))
+    if len(options) == 1:
+        return options[0][1]
+    if not options:
+        return ""
+    best = min(
+        options,
+        key=lambda s: (not s[0], -by_source[person, s], -uses[person, s], -len(s[1]), s[1]),
+    )
     return best[1]
 
 
-def _commonest(said: Sequence[Mention]) -> str | None:
-    counts = Counter(m.country for m in said if m.country is not None)
-    return min(counts, key=lambda k: (-counts[k], k)) if counts else None
-
-
-def _describe(mentions: Sequence[Mention], person_of: dict[int, int], count: int) -> People:
-    of = [person_of[i] for i in range(len(mentions))]
-    said: list[list[Mention]] = [[] for _ in range(count)]
-    for m, p in zip(mentions, of, strict=True):
-        said[p].append(m)
+def _describe(
+    mentions: Sequence[Mention], person_of: list[int], sources: list[str], count: int
+) -> People:
+    """Each person's name and commonest country, counted over all mentions at once."""
+    shown = [m.name.shown for m in mentions]
+    said = list(zip(person_of, shown, strict=True))
+    uses = Counter(said)
+    by_source = Counter([ps for ps, _ in set(zip(said, sources, strict=True))])
+    options: list[list[tuple[bool, str]]] = [[] for _ in range(count)]
+    for p, name in uses:
+        options[p].append(name)
+    countries: list[str | None] = [None] * count
+    most = [0] * count
+    for (p, country), k in Counter(
+        zip(person_of, [m.country for m in mentions], strict=True)
+    ).items():
+        if country is None:
+            continue
+        current = countries[p]
+        if current is None or (-k, country) < (-most[p], current):
+            countries[p], most[p] = country, k
     return People(
-        person_of=of,
-        names=[_display(ms) if ms else "" for ms in said],
-        countries=[_commonest(ms) for ms in said],
+        person_of=person_of,
+        names=[_display(p, names, uses, by_source) for p, names in enumerate(options)],
+        countries=countries,
     )
