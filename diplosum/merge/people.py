@@ -14,10 +14,11 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from typing import NamedTuple
 
 from diplosum.contracts.brief import Attribution
@@ -178,15 +179,24 @@ def _fits(mention: Mention, group: _Group) -> bool:
     return mention.role is None or _roles_fit((mention.role,), group.roles.values())
 
 
+class _Shown(NamedTuple):
+    """A spelling's mentions that show the name one way, and their sources."""
+
+    shown: tuple[bool, str]
+    mentions: list[int]
+    sources: set[str]
+
+
 @dataclass
 class _Variant:
     """Full-name mentions sharing a spelling and a country (or none)."""
 
     tokens: tuple[str, ...]
     country: str | None
-    mentions: list[int]
+    shown: list[_Shown]
     sources: set[str]
     roles: dict[str, Role]
+    count: int  # mentions
 
     def fits(self, other: _Variant) -> bool:
         if not countries_compatible(self.country, other.country):
@@ -201,26 +211,46 @@ class _Variant:
 def _variants(mentions: Sequence[Mention]) -> tuple[list[_Variant], list[int]]:
     """The full-name spellings, ordered by spelling and country, and the mentions that
     have a partial name."""
-    by_key: dict[tuple[tuple[str, ...], str | None], list[int]] = {}
+    # By spelling, display and country: the display decides how the name is shown
+    # (``_describe`` then counts per display, not per mention).
+    by_display: dict[tuple[tuple[str, ...], str, str | None], list[int]] = {}
     partial: list[int] = []
     for i, m in enumerate(mentions):
         name = m.name
         if not name.full:
             partial.append(i)
             continue
-        key = (name.tokens, m.country)
-        said = by_key.get(key)
+        key = (name.tokens, name.display, m.country)
+        said = by_display.get(key)
         if said is None:
-            by_key[key] = [i]
+            by_display[key] = [i]
         else:
             said.append(i)
+    by_key: dict[tuple[tuple[str, ...], str | None], list[_Shown]] = {}
+    for (tokens, _display, country), said in by_display.items():
+        sources = {mentions[i].source_id for i in said}
+        way = _Shown(mentions[said[0]].name.shown, said, sources)
+        ways = by_key.get((tokens, country))
+        if ways is None:
+            by_key[tokens, country] = [way]
+        else:
+            ways.append(way)
     variants = []
-    for (tokens, country), said in sorted(
+    for (tokens, country), ways in sorted(
         by_key.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
     ):
-        roles = {role.key: role for i in said if (role := mentions[i].role) is not None}
-        sources = {mentions[i].source_id for i in said}
-        variants.append(_Variant(tokens, country, said, sources, roles))
+        roles = {
+            role.key: role
+            for way in ways
+            for i in way.mentions
+            if (role := mentions[i].role) is not None
+        }
+        if len(ways) == 1:  # the usual case: one display
+            sources, count = ways[0].sources, len(ways[0].mentions)
+        else:
+            sources = set().union(*(way.sources for way in ways))
+            count = sum(len(way.mentions) for way in ways)
+        variants.append(_Variant(tokens, country, ways, sources, roles, count))
     return variants, partial
 
 
@@ -328,7 +358,7 @@ def _full_people(variants: list[_Variant], surnames: _Surnames) -> tuple[list[_G
     for comp in _components(variants, surnames):
         order = sorted(
             comp,
-            key=lambda i: (-len(variants[i].sources), -len(variants[i].mentions), i),
+            key=lambda i: (-len(variants[i].sources), -variants[i].count, i),
         )
         clusters: list[list[int]] = []
         for i in order:
@@ -367,13 +397,77 @@ def _pick(fitting_set: set[int], mention: Mention, groups: list[_Group]) -> int 
     return fitting[0] if len(fitting) == 1 else False
 
 
-def _run(column: Sequence[object], i: int) -> range:
-    """The contiguous run of positions around i with the value at i."""
-    value = column[i]
+class _Candidates:
+    """The full-name people a partial name may be: by the name alone, then those its role
+    fits, then those its country fits too, each worked out once per name, role key and
+    country. The full-name people do not change while partial names are resolved."""
+
+    def __init__(
+        self,
+        variants: Sequence[_Variant],
+        person_of_variant: Sequence[int],
+        surnames: _Surnames,
+        groups: Sequence[_Group],
+    ) -> None:
+        self.variants, self.person_of_variant = variants, person_of_variant
+        self.surnames, self.groups = surnames, groups
+        self.spelt_with: dict[str, list[int]] = {}
+        for i, v in enumerate(variants):
+            for word in v.tokens:
+                self.spelt_with.setdefault(word, []).append(i)
+        self.named: dict[tuple[str, ...], set[int]] = {}
+        self.with_role: dict[tuple[tuple[str, ...], str | None], set[int]] = {}
+        # Whether a role fits someone only depends on the keys of the role and of their
+        # roles, and many people have the same roles.
+        self.role_keys = [frozenset(g.roles) for g in groups]
+        self.role_fits: dict[tuple[str, frozenset[str]], bool] = {}
+
+    def matching(self, tokens: tuple[str, ...]) -> set[int]:
+        """Everyone whose full name the partial name fits."""
+        near = self.surnames.near(tokens[-1])
+        if len(tokens) == 1:
+            near += self.spelt_with.get(tokens[0], ())
+        variants = self.variants
+        return {
+            self.person_of_variant[i] for i in near if partial_matches(tokens, variants[i].tokens)
+        }
+
+    def _fit_role(self, people: set[int], role: Role) -> set[int]:
+        fitting = set()
+        for p in people:
+            key = (role.key, self.role_keys[p])
+            fits = self.role_fits.get(key)
+            if fits is None:
+                roles = self.groups[p].roles.values()
+                fits = self.role_fits[key] = _roles_fit((role,), roles)
+            if fits:
+                fitting.add(p)
+        return fitting
+
+    def fitting(self, tokens: tuple[str, ...], role: Role | None, country: str | None) -> set[int]:
+        """The people the name fits whose role and country do not contradict it."""
+        role_key = role.key if role is not None else None
+        fit = self.with_role.get((tokens, role_key))
+        if fit is None:
+            fit = self.named.get(tokens)
+            if fit is None:
+                fit = self.named[tokens] = self.matching(tokens)
+            if role is not None:
+                fit = self._fit_role(fit, role)
+            self.with_role[tokens, role_key] = fit
+        if country is None:
+            return fit
+        groups = self.groups
+        return {p for p in fit if not groups[p].countries or country in groups[p].countries}
+
+
+def _run(mentions: Sequence[Mention], i: int, field: Callable[[Mention], object]) -> range:
+    """The contiguous run of mentions around i that share its field."""
+    value = field(mentions[i])
     start, end = i, i + 1
-    while start > 0 and column[start - 1] == value:
+    while start > 0 and field(mentions[start - 1]) == value:
         start -= 1
-    while end < len(column) and column[end] == value:
+    while end < len(mentions) and field(mentions[end]) == value:
         end += 1
     return range(start, end)
 
@@ -389,38 +483,23 @@ def resolve(mentions: Sequence[Mention]) -> People:
     groups, person_of_variant = _full_people(variants, surnames)
     person_of = [-1] * len(mentions)
     for v, p in zip(variants, person_of_variant, strict=True):
-        for i in v.mentions:
-            person_of[i] = p
+        for shown in v.shown:
+            for i in shown.mentions:
+                person_of[i] = p
     named = person_of.copy()  # full names only (-1 for the rest), before partial names
-    units = [m.unit for m in mentions]
-    sources = [m.source_id for m in mentions]
     # People named by full name in each event and each source, made when first needed.
     in_unit: dict[int, set[int]] = {}
     in_source: dict[str, set[int]] = {}
 
-    def named_around(column: Sequence[object], i: int) -> set[int]:
-        run = _run(column, i)
+    def named_around(i: int, field: Callable[[Mention], object]) -> set[int]:
+        run = _run(mentions, i, field)
         people = set(named[run.start : run.stop])
         people.discard(-1)
         return people
 
-    spelt_with: dict[str, list[int]] = {}
-    for i, v in enumerate(variants):
-        for word in v.tokens:
-            spelt_with.setdefault(word, []).append(i)
-
-    def matching(tokens: tuple[str, ...]) -> set[int]:
-        """Everyone whose full name the partial name fits."""
-        near = surnames.near(tokens[-1])
-        if len(tokens) == 1:
-            near += spelt_with.get(tokens[0], ())
-        return {person_of_variant[i] for i in near if partial_matches(tokens, variants[i].tokens)}
-
-    wide: dict[tuple[str, ...], set[int]] = {}
-    # The people a name fits, given the role said with it, and given the role and the
-    # country, and the whole input's pick among them: the full-name people never change
-    # below, and whether one fits a role only depends on the role's key.
-    fit_role: dict[tuple[tuple[str, ...], str | None], set[int]] = {}
+    candidates = _Candidates(variants, person_of_variant, surnames, groups)
+    # The people a name fits, given the country and role said with it, and the whole
+    # input's pick among them.
     fitting: dict[tuple[tuple[str, ...], str | None, str | None], set[int]] = {}
     widely: dict[tuple[tuple[str, ...], str | None, str | None], int | bool | None] = {}
     unresolved: dict[tuple[str, ...], list[tuple[int, _Group]]] = defaultdict(list)
@@ -432,17 +511,7 @@ def resolve(mentions: Sequence[Mention]) -> People:
         said = (tokens, country, role_key)
         fit = fitting.get(said)
         if fit is None:
-            fit = fit_role.get((tokens, role_key))
-            if fit is None:
-                fit = wide.get(tokens)
-                if fit is None:
-                    fit = wide[tokens] = matching(tokens)
-                if role is not None:
-                    fit = {p for p in fit if _roles_fit((role,), groups[p].roles.values())}
-                fit_role[tokens, role_key] = fit
-            if country is not None:
-                fit = {p for p in fit if not groups[p].countries or country in groups[p].countries}
-            fitting[said] = fit
+            fit = fitting[said] = candidates.fitting(tokens, role, country)
         found: int | bool | None = None
         if len(fit) == 1:
             # Every scope picks the one candidate, or has none and leaves it to the next.
@@ -450,14 +519,14 @@ def resolve(mentions: Sequence[Mention]) -> People:
         elif fit:  # narrowest scope first: the event, the article, everyone
             unit = in_unit.get(m.unit)
             if unit is None:
-                unit = in_unit[m.unit] = named_around(units, i)
+                unit = in_unit[m.unit] = named_around(i, attrgetter("unit"))
             pool = unit & fit
             if pool:
                 found = _pick(pool, m, groups)
             if found is None:
                 source = in_source.get(m.source_id)
                 if source is None:
-                    source = in_source[m.source_id] = named_around(sources, i)
+                    source = in_source[m.source_id] = named_around(i, attrgetter("source_id"))
                 pool = source & fit
                 if pool:
                     found = _pick(pool, m, groups)
@@ -481,14 +550,14 @@ def resolve(mentions: Sequence[Mention]) -> People:
             slot[1].countries.add(m.country)
         if m.role is not None:
             slot[1].roles[m.role.key] = m.role
-    return _describe(mentions, person_of, sources, len(groups))
+    return _describe(mentions, person_of, partial, variants, person_of_variant, len(groups))
 
 
 def _display(
     person: int,
     options: Sequence[tuple[bool, str]],
     uses: Mapping[tuple[int, tuple[bool, str]], int],
-    by_source: Mapping[tuple[int, tuple[bool, str]], int],
+    sources: Mapping[tuple[int, tuple[bool, str]], set[str]],
 ) -> str:
     """Full names first, then the spelling most sources use, then the most used, then the
     longest."""
@@ -498,34 +567,63 @@ def _display(
         return ""
     best = min(
         options,
-        key=lambda s: (not s[0], -by_source[person, s], -uses[person, s], -len(s[1]), s[1]),
+        key=lambda s: (
+            not s[0],
+            -len(sources[person, s]),
+            -uses[person, s],
+            -len(s[1]),
+            s[1],
+        ),
     )
     return best[1]
 
 
 def _describe(
-    mentions: Sequence[Mention], person_of: list[int], sources: list[str], count: int
+    mentions: Sequence[Mention],
+    person_of: list[int],
+    partial: list[int],
+    variants: list[_Variant],
+    person_of_variant: list[int],
+    count: int,
 ) -> People:
-    """Each person's name and commonest country, counted over all mentions at once."""
-    shown = [m.name.shown for m in mentions]
-    said = list(zip(person_of, shown, strict=True))
-    uses = Counter(said)
-    by_source = Counter([ps for ps, _ in set(zip(said, sources, strict=True))])
+    """Each person's name and commonest country: counted per way a spelling is shown,
+    and per mention for partial names."""
+    uses: dict[tuple[int, tuple[bool, str]], int] = {}
+    sources: dict[tuple[int, tuple[bool, str]], set[str]] = {}
+    said_country: dict[tuple[int, str], int] = {}
+    for v, p in zip(variants, person_of_variant, strict=True):
+        for shown, said, from_sources in v.shown:
+            key = (p, shown)
+            if key in uses:
+                uses[key] += len(said)
+                sources[key] |= from_sources
+            else:
+                uses[key] = len(said)
+                sources[key] = set(from_sources)
+        if v.country is not None:
+            said_country[p, v.country] = said_country.get((p, v.country), 0) + v.count
+    for i in partial:
+        m = mentions[i]
+        key = (person_of[i], m.name.shown)
+        if key in uses:
+            uses[key] += 1
+            sources[key].add(m.source_id)
+        else:
+            uses[key] = 1
+            sources[key] = {m.source_id}
+        if m.country is not None:
+            said_country[key[0], m.country] = said_country.get((key[0], m.country), 0) + 1
     options: list[list[tuple[bool, str]]] = [[] for _ in range(count)]
     for p, name in uses:
         options[p].append(name)
     countries: list[str | None] = [None] * count
     most = [0] * count
-    for (p, country), k in Counter(
-        zip(person_of, [m.country for m in mentions], strict=True)
-    ).items():
-        if country is None:
-            continue
+    for (p, country), k in said_country.items():
         current = countries[p]
         if current is None or (-k, country) < (-most[p], current):
             countries[p], most[p] = country, k
     return People(
         person_of=person_of,
-        names=[_display(p, names, uses, by_source) for p, names in enumerate(options)],
+        names=[_display(p, names, uses, sources) for p, names in enumerate(options)],
         countries=countries,
     )
