@@ -60,7 +60,7 @@ class Name:
 
     ``full``: two or more words, the first not a bare initial. ``shown``: how the name is
     shown, full names first (``people`` picks a person's name). Both are worked out once,
-    when the name is made: ``people`` reads them for every mention.
+    when the name is made: ``people`` reads ``full`` for every mention.
     """
 
     raw: str

@@ -153,6 +153,8 @@ class _Group:
 
     variants: list[tuple[str, ...]] = field(default_factory=list)
     countries: set[str] = field(default_factory=set)
+    # Roles by key: whether two roles are compatible only depends on their keys, and a
+    # string hashes faster than a role.
     roles: dict[str, Role] = field(default_factory=dict)
 
 
@@ -165,8 +167,6 @@ class People:
     countries: list[str | None]
 
 
-# Roles are kept by key: whether two roles are compatible only depends on their keys, and
-# a string key hashes faster than a role.
 def _roles_fit(a: Collection[Role], b: Collection[Role]) -> bool:
     """No contradiction: either side unknown, or some pair of roles compatible."""
     return not a or not b or any(roles_compatible(x, y) for x in a for y in b)
@@ -311,11 +311,12 @@ def _components(variants: list[_Variant], surnames: _Surnames) -> list[list[int]
     for members in spelt.values():
         for x, i in enumerate(members):
             link(i, members[x + 1 :])
-    # Surnames one edit apart share a key; a surname's one-letter deletions often give
-    # the same surnames, so each distinct set of them is one block.
-    blocks = {tuple(names): names for names in surnames.by_key.values()}
-    for names in blocks.values():
-        members = [i for s in names for i in surnames.spellings[s]]
+    # Blocks by surname: each surname, then surnames one edit apart (they share a key, and
+    # a surname's one-letter deletions often give the same surnames: each set once).
+    near = {tuple(names): names for names in surnames.by_key.values() if len(names) > 1}
+    blocks = [*surnames.spellings.values()]
+    blocks += ([i for s in names for i in surnames.spellings[s]] for names in near.values())
+    for members in blocks:
         if len(members) < 2:
             continue
         first = find(members[0])
