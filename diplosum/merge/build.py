@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from diplosum.contracts.brief import (
     Attribution,
@@ -32,12 +33,13 @@ from diplosum.contracts.brief import (
     BriefPlace,
     Conflict,
 )
-from diplosum.contracts.extraction import EventStatus
+from diplosum.contracts.extraction import EventKind, EventStatus
+from diplosum.contracts.sourced import SourcedEvent
 from diplosum.merge.conflicts import make_conflict, participant_conflicts
 from diplosum.merge.dates import Span, best_span, group_spans
 from diplosum.merge.events import Unit
-from diplosum.merge.ids import event_id, unique_attributions
-from diplosum.merge.items import group_keys, same_topic, topic_words
+from diplosum.merge.ids import counted_attributions, event_id, unique_attributions
+from diplosum.merge.items import group_by_key, same_topic, topic_words
 from diplosum.merge.outcomes import build_outcomes
 from diplosum.merge.people import Mention, People
 from diplosum.merge.places import Place, agree
@@ -68,10 +70,15 @@ def _rank(u: Unit) -> tuple[bool, tuple[int, int, int], int, str, int]:
     return (u.rep.prominence != "primary", neg, -len(u.persons), u.source_id, u.index)
 
 
+def _said(units: Sequence[Unit]) -> list[Attribution]:
+    """Every member's attribution, its copies' too."""
+    if any([u.extra for u in units]):
+        return [e.attribution for u in units for e in u.events]
+    return [u.rep.attribution for u in units]
+
+
 def _attrs(units: Sequence[Unit]) -> list[Attribution]:
-    return unique_attributions(
-        [e.attribution for u in units for e in ((u.rep,) if not u.extra else (u.rep, *u.extra))]
-    )
+    return unique_attributions(_said(units))
 
 
 def _sources(units: Sequence[Unit]) -> int:
@@ -80,33 +87,44 @@ def _sources(units: Sequence[Unit]) -> int:
 
 def _winner(groups: list[list[Unit]], order: Sequence[Unit]) -> list[Unit]:
     """The group most sources support; on a tie, the one holding the best-ranked member."""
-    pos = {id(u): i for i, u in enumerate(order)}
-    return min(groups, key=lambda g: (-_sources(g), min(pos[id(u)] for u in g)))
+    pos = {(u.source_id, u.index): i for i, u in enumerate(order)}
+    return min(groups, key=lambda g: (-_sources(g), min(pos[u.source_id, u.index] for u in g)))
 
 
 def _dates(eid: str, title: str, order: Sequence[Unit]) -> tuple[Span | None, list[Conflict]]:
-    dated = [u for u in order if u.span is not None]
+    dated = [u.span for u in order if u.span is not None]
     if not dated:
         return None, []
-    by_span: dict[Span, list[Unit]] = defaultdict(list)
-    for u in dated:
-        assert u.span is not None
-        by_span[u.span].append(u)
+    if dated.count(dated[0]) == len(dated):
+        return dated[0], []
+    if len(group_spans(dict.fromkeys(dated))) == 1:
+        # The spans differ but all overlap: one group, all of them (``best_span`` does not
+        # depend on their order).
+        return best_span(dated), []
+    by_span: dict[Span, list[Unit]] = {}
+    for u in order:
+        if u.span is not None:
+            by_span.setdefault(u.span, []).append(u)
     groups = [[u for s in g for u in by_span[s]] for g in group_spans(by_span)]
-    chosen = groups[0] if len(groups) == 1 else _winner(groups, order)
-    span = best_span([u.span for u in chosen if u.span is not None])
-    if len(groups) == 1:
-        return span, []
-    claims = {best_span([u.span for u in g if u.span]).value(): _attrs(g) for g in groups}
+    best = [best_span([u.span for u in g if u.span is not None]) for g in groups]
+    chosen = _winner(groups, order)
+    claims = {span.value(): _attrs(g) for span, g in zip(best, groups, strict=True)}
+    span = next(b for b, g in zip(best, groups, strict=True) if g is chosen)
     return span, [make_conflict("date", title, eid, claims)]
 
 
 def place_text(u: Unit) -> str | None:
     """The place as the source gives it: its location string, else its parts."""
-    if u.rep.location and u.rep.location.strip():
-        return u.rep.location.strip()
     e = u.rep
-    parts = [p.strip() for p in (e.venue, e.city, e.region, e.country) if p and p.strip()]
+    location = e.location
+    if location:
+        stripped = location.strip()
+        if stripped:
+            return stripped
+    said = (e.venue, e.city, e.region, e.country)
+    if not any(said):
+        return None
+    parts = [p.strip() for p in said if p and p.strip()]
     return ", ".join(parts) or None
 
 
@@ -122,15 +140,19 @@ def _place(
                 said[text] = [u]
             else:
                 known.append(u)
-    claims = [BriefPlace(value=v, attributions=_attrs(us)) for v, us in said.items()]
-    if len(claims) > 1:
-        claims.sort(key=lambda c: (-len({a.source_id for a in c.attributions}), c.value))
-    placed = sorted(
-        (n for n, u in enumerate(order) if u.place is not None),
-        key=lambda n: (-order[n].place.spec, -len(texts[n] or ""), n),  # type: ignore[union-attr]
-    )
+    counted = []
+    for value, saying in said.items():
+        attributions, sources = counted_attributions(_said(saying))
+        counted.append((-sources, value, attributions))
+    counted.sort()  # most sources first, then by value (values differ: no list is compared)
+    claims = [BriefPlace(value=v, attributions=a) for _, v, a in counted]
+    placed = [n for n, u in enumerate(order) if u.place is not None]
     if not placed:
         return next((t for t in texts if t), None), claims, []
+    if len({order[n].place for n in placed}) == 1:
+        # One place, one group: shown as the longest text, the best-ranked on a tie.
+        return texts[max(placed, key=lambda n: len(texts[n] or ""))], claims, []
+    placed.sort(key=lambda n: (-order[n].place.spec, -len(texts[n] or ""), n))  # type: ignore[union-attr]
     groups: list[list[Unit]] = []
     group_places: list[set[Place]] = []
     first: list[int] = []  # the position in ``order`` of each group's first unit
@@ -164,8 +186,9 @@ def _place(
 
 
 def _status(eid: str, title: str, order: Sequence[Unit]) -> tuple[EventStatus, list[Conflict]]:
-    status = max((u.rep.status for u in order), key=lambda s: _STAGE[s])
     said = {u.rep.status for u in order}
+    # Distinct statuses are distinct stages, so the most advanced one is unique.
+    status = max(said, key=_STAGE.__getitem__)
     if "cancelled" in said and said & {"held", "ongoing"}:
         contradicting = sorted(said & {"held", "ongoing", "cancelled"})
         claims = {str(s): _attrs([u for u in order if u.rep.status == s]) for s in contradicting}
@@ -173,7 +196,18 @@ def _status(eid: str, title: str, order: Sequence[Unit]) -> tuple[EventStatus, l
     return status, []
 
 
-def _most(said: Sequence[tuple[str, str]], sources: Sequence[str]) -> str | None:
+def _most(said: Sequence[tuple[str, str] | None], sources: Sequence[str]) -> str | None:
+    """``_most_said`` of what mentions say: ``said[i]`` (None: nothing) by ``sources[i]``."""
+    values: list[tuple[str, str]] = list(filter(None, said))  # pairs are never falsy
+    if not values:
+        return None
+    if values.count(values[0]) == len(values):  # the usual case: all who say it agree
+        return values[0][1]
+    saying = [source for source, s in zip(sources, said, strict=True) if s is not None]
+    return _most_said(values, saying)
+
+
+def _most_said(said: Sequence[tuple[str, str]], sources: Sequence[str]) -> str | None:
     """Of (key, display) pairs in rank order, said by ``sources``: the key most sources
     give, shown as its commonest display (capitalised first, then the earliest in rank
     order)."""
@@ -202,40 +236,35 @@ def _most(said: Sequence[tuple[str, str]], sources: Sequence[str]) -> str | None
     return min(shown, key=lambda d: (-shown[d], not d[:1].isupper(), everything.index(d)))
 
 
+# Where ``Mention`` keeps what ``_participants`` reads, to read it a column at a time.
+_SOURCE, _ATTRIBUTION, _NAME, _ROLE_SAID, _AFFILIATION_SAID = map(
+    Mention._fields.index, ("source_id", "attribution", "name", "role_said", "affiliation_said")
+)
+
+
 def _participants(
-    order: Sequence[Unit], mentions: Sequence[Mention], people: People
+    indices: Sequence[int], mentions: Sequence[Mention], people: People
 ) -> list[BriefParticipant]:
-    by_person: dict[int, list[Mention]] = {}
+    by_person: defaultdict[int, list[Mention]] = defaultdict(list)
     person_of = people.person_of
-    for u in order:
-        for i in u.mentions:
-            p = person_of[i]
-            said = by_person.get(p)
-            if said is None:
-                by_person[p] = [mentions[i]]
-            else:
-                said.append(mentions[i])
+    for i in indices:
+        by_person[person_of[i]].append(mentions[i])
     out = []
     names = people.names
     for person, said in by_person.items():
         name = names[person]
-        raws = {m.name.raw for m in said}
+        # Each field of the person's mentions, in their order.
+        columns = list(zip(*said, strict=True))
+        sources = columns[_SOURCE]
+        raws = {n.raw for n in columns[_NAME]}
         raws.discard(name)
-        roles = [m for m in said if m.role_said is not None]
-        affs = [m for m in said if m.affiliation_said is not None]
         out.append(
             BriefParticipant(
                 name=name,
                 aliases=sorted(raws, key=_alias_order) if raws else [],
-                role=_most(
-                    [m.role_said for m in roles],  # type: ignore[misc]
-                    [m.source_id for m in roles],
-                ),
-                affiliation=_most(
-                    [m.affiliation_said for m in affs],  # type: ignore[misc]
-                    [m.source_id for m in affs],
-                ),
-                attributions=unique_attributions([m.attribution for m in said]),
+                role=_most(columns[_ROLE_SAID], sources),
+                affiliation=_most(columns[_AFFILIATION_SAID], sources),
+                attributions=unique_attributions(list(columns[_ATTRIBUTION])),
             )
         )
     return out
@@ -245,58 +274,79 @@ def _alias_order(alias: str) -> tuple[str, str]:
     return (alias.casefold(), alias)
 
 
-def _agenda(order: Sequence[Unit]) -> list[BriefItem]:
-    items = [item for u in order for e in u.events for item in e.agenda]
+def _agenda(events: Sequence[SourcedEvent]) -> list[BriefItem]:
+    items = list(chain.from_iterable([e.agenda for e in events]))
+    topics = [item.topic for item in items]
     out = []
-    for group in group_keys([topic_words(it.topic) for it in items], same_topic):
-        members = [items[i] for i in group]
+    for members in group_by_key(
+        list(zip(topics, items, strict=True)), list(map(topic_words, topics)), same_topic
+    ):
         out.append(
             BriefItem(
-                topic=members[0].topic,
-                detail=next((m.detail for m in members if m.detail), None),
-                attributions=unique_attributions([m.attribution for m in members]),
+                topic=members[0][0],
+                detail=next(filter(None, [m.detail for _, m in members]), None),
+                attributions=unique_attributions([m.attribution for _, m in members]),
             )
         )
     return out
+
+
+def _kind(order: Sequence[Unit]) -> EventKind:
+    """The most reported kind; on a tie, the best-ranked one."""
+    kinds = [u.kind for u in order]
+    if kinds.count(kinds[0]) == len(kinds):
+        return kinds[0]
+    counts = Counter(kinds)
+    return min(counts, key=lambda k: (-counts[k], kinds.index(k)))
+
+
+def _date_text(order: Sequence[Unit], span: Span | None) -> str | None:
+    """The best-ranked date text of a member dated ``span``, else of any member."""
+    texts = [u.rep.date_text for u in order]
+    if span is not None:
+        for u, text in zip(order, texts, strict=True):
+            # Equal spans are usually one object (``parse_span`` is cached): ``is`` first.
+            if text and (u.span is span or u.span == span):
+                return text
+    return next(filter(None, texts), None)
 
 
 def build_event(units: Sequence[Unit], mentions: Sequence[Mention], people: People) -> Built:
     """Assemble one event from its cluster of units."""
     order = sorted(units, key=_rank)
     best = order[0]
-    eid = event_id((u.source_id, u.index) for u in units)
+    eid = event_id([(u.source_id, u.index) for u in units])
     title = best.rep.title
-    kinds = Counter(u.kind for u in order)
-    kind = min(
-        kinds, key=lambda k: (-kinds[k], next(i for i, u in enumerate(order) if u.kind == k))
+    # Every member's events in rank order (copies of one report are rare).
+    events: list[SourcedEvent] = (
+        [e for u in order for e in u.events]
+        if any([u.extra for u in order])
+        else [u.rep for u in order]
     )
     status, status_conflicts = _status(eid, title, order)
     span, date_conflicts = _dates(eid, title, order)
     location, places, place_conflicts = _place(eid, title, order)
     outcomes, outcome_conflicts = build_outcomes(
-        eid, [item for u in order for e in u.events for item in e.outcomes]
+        eid, list(chain.from_iterable([e.outcomes for e in events]))
     )
-    date_text = next(
-        (u.rep.date_text for u in order if u.rep.date_text and (span is None or u.span == span)),
-        None,
-    ) or next((u.rep.date_text for u in order if u.rep.date_text), None)
+    indices = list(chain.from_iterable([u.mentions for u in order]))
     event = BriefEvent(
         id=eid,
         title=title,
-        kind=kind,
+        kind=_kind(order),
         status=status,
-        prominence="primary" if any(u.rep.prominence == "primary" for u in order) else "background",
+        # Ranking puts primary members first: the best is primary if any member is.
+        prominence="primary" if best.rep.prominence == "primary" else "background",
         start_date=span.start.iso() if span else None,
         end_date=span.end.iso() if span and span.end else None,
-        date_text=date_text,
+        date_text=_date_text(order, span),
         location=location,
         places=places,
-        participants=_participants(order, mentions, people),
-        agenda=_agenda(order),
+        participants=_participants(indices, mentions, people),
+        agenda=_agenda(events),
         outcomes=outcomes,
         attributions=_attrs(order),
     )
-    indices = [i for u in order for i in u.mentions]
     conflicts = [
         *date_conflicts,
         *place_conflicts,

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from diplosum.contracts.brief import Attribution, Claim, Conflict
 from diplosum.merge.dates import PartialDate
-from diplosum.merge.ids import unique_attributions
+from diplosum.merge.ids import counted_attributions
 from diplosum.merge.people import Mention, People
 
 # A source is taken to speak for this many days either side of its publication date.
@@ -29,10 +29,9 @@ def make_conflict(
     claims: Mapping[str, Iterable[Attribution]],
 ) -> Conflict:
     """A conflict whose claims are ordered by how many sources make them, then by value."""
-    built = [Claim(value=v, attributions=unique_attributions(a)) for v, a in claims.items()]
-    built.sort(
-        key=lambda c: (-len({a.source_id for a in c.attributions}), c.value.casefold(), c.value)
-    )
+    counted = [(v, *counted_attributions(a)) for v, a in claims.items()]
+    counted.sort(key=lambda c: (-c[2], c[0].casefold(), c[0]))
+    built = [Claim(value=v, attributions=a) for v, a, _ in counted]
     return Conflict(kind=kind, subject=subject, event_id=event_id, claims=built)
 
 
@@ -58,11 +57,14 @@ def _holders(
         if role is None or not role.single:  # ``role_key`` would say None
             continue
         person = person_of[i]
-        keyed = role_key(m, countries[person])
-        if keyed is None:
+        # ``role_key``, inlined: the subject is made once per key.
+        country = m.country or countries[person]
+        if country is None:
             continue
-        key, subject = keyed
-        entry = found.setdefault(key, (subject, defaultdict(list)))
+        key = (country, role.office)
+        entry = found.get(key)
+        if entry is None:
+            entry = found[key] = (f"{country} {role.display}", defaultdict(list))
         entry[1][person].append(i)
     return found
 

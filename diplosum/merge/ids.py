@@ -21,12 +21,10 @@ def unique_attributions(items: Iterable[Attribution]) -> list[Attribution]:
     """Identical attributions once each, ordered by source and position."""
     listed = items if isinstance(items, list) else list(items)
     if len(listed) < 2:
-        return list(listed)
+        return listed[:]
     # Usually each source says it once: then the order is the sources' and none repeats.
-    sources = list(map(_source, listed))
-    if len(set(sources)) == len(sources):
-        by_source = dict(zip(sources, listed, strict=True))
-        return [by_source[s] for s in sorted(by_source)]
+    if len(set(map(_source, listed))) == len(listed):
+        return sorted(listed, key=_source)
     seen: dict[AttributionKey, Attribution] = {}
     for a in listed:
         start, end = a.start, a.end
@@ -35,6 +33,12 @@ def unique_attributions(items: Iterable[Attribution]) -> list[Attribution]:
         if key not in seen:
             seen[key] = a
     return [seen[k] for k in sorted(seen)]
+
+
+def counted_attributions(items: Iterable[Attribution]) -> tuple[list[Attribution], int]:
+    """``unique_attributions``, and how many distinct sources they come from."""
+    unique = unique_attributions(items)
+    return unique, len(set(map(_source, unique)))
 
 
 def event_id(members: Iterable[tuple[str, int]]) -> str:

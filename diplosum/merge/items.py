@@ -119,11 +119,17 @@ def group_items(
 
 def group_keys(keys: Sequence[str], same: Callable[[str, str], bool]) -> list[list[int]]:
     """``group_items`` for the items' keys."""
-    home: dict[str, int] = {}
-    members: list[list[str]] = []
-    for k in keys:
-        if k in home:
-            continue
+    return group_by_key(range(len(keys)), keys, same)
+
+
+def group_by_key(
+    items: Sequence[T], keys: Sequence[str], same: Callable[[str, str], bool]
+) -> list[list[T]]:
+    """The items grouped by complete linkage of their keys (``keys[i]`` is item i's), in
+    first-seen order; a group's items keep their order."""
+    home: dict[str, int] = {}  # each distinct key's group
+    members: list[list[str]] = []  # each group's distinct keys
+    for k in dict.fromkeys(keys):
         found = len(members)  # the first group all of whose keys are ``same``, else a new one
         for g, ks in enumerate(members):
             for o in ks:
@@ -136,9 +142,15 @@ def group_keys(keys: Sequence[str], same: Callable[[str, str], bool]) -> list[li
             members.append([])
         members[found].append(k)
         home[k] = found
-    if len(members) == 1:
-        return [list(range(len(keys)))]
-    groups: list[list[int]] = [[] for _ in members]
-    for i, k in enumerate(keys):
-        groups[home[k]].append(i)
+    if len(members) < 2:
+        return [list(items)] if members else []
+    # The items in group order (a stable sort keeps each group's in theirs), then cut.
+    group_of = list(map(home.__getitem__, keys))
+    ordered = [items[i] for i in sorted(range(len(items)), key=group_of.__getitem__)]
+    groups: list[list[T]] = []
+    start = 0
+    for g in range(len(members)):
+        end = start + group_of.count(g)
+        groups.append(ordered[start:end])
+        start = end
     return groups

@@ -21,7 +21,7 @@ from diplosum.contracts.extraction import OutcomeStatus
 from diplosum.contracts.sourced import SourcedOutcome
 from diplosum.merge.conflicts import make_conflict
 from diplosum.merge.ids import unique_attributions
-from diplosum.merge.items import group_keys, outcome_words, same_outcome, same_subject
+from diplosum.merge.items import group_by_key, outcome_words, same_outcome, same_subject
 
 FIRMNESS: dict[OutcomeStatus, int] = {"agreed": 3, "announced": 2, "expected": 1, "speculated": 0}
 
@@ -41,12 +41,21 @@ def build_outcomes(
     """The event's outcomes, in first-reported order, and their conflicts."""
     out: list[BriefOutcome] = []
     conflicts: list[Conflict] = []
-    keys: list[str] = []
     if not items:
         return out, conflicts
-    item_keys = [_key(o) for o in items]
-    for group in group_keys(item_keys, _same):
-        members = [items[i] for i in group]
+    keyed = [(_key(o), o) for o in items]
+    keys: list[str] = []
+    for group in group_by_key(keyed, [k for k, _ in keyed], _same):
+        members = [o for _, o in group]
+        description = members[0].description
+        attributions = unique_attributions([m.attribution for m in members])
+        statuses = [m.status for m in members]
+        if statuses.count(statuses[0]) == len(statuses):  # all agree: no status conflict
+            out.append(
+                BriefOutcome(description=description, status=statuses[0], attributions=attributions)
+            )
+            keys.append(group[0][0])
+            continue
         by_status: dict[OutcomeStatus, list[Attribution]] = defaultdict(list)
         for m in members:
             by_status[m.status].append(m.attribution)
@@ -54,24 +63,20 @@ def build_outcomes(
             by_status,
             key=lambda s: (-len({a.source_id for a in by_status[s]}), -FIRMNESS[s]),
         )
-        description = members[0].description
-        out.append(
-            BriefOutcome(
-                description=description,
-                status=status,
-                attributions=unique_attributions([m.attribution for m in members]),
-            )
-        )
-        keys.append(item_keys[group[0]])
+        out.append(BriefOutcome(description=description, status=status, attributions=attributions))
+        keys.append(group[0][0])
         firm = {s for s in by_status if FIRMNESS[s] >= 2}
         if firm and len(firm) < len(by_status):
             claims = {str(s): v for s, v in sorted(by_status.items(), key=lambda kv: kv[0])}
             conflicts.append(make_conflict("outcome_status", description, eid, claims))
+    denied = [j for j, k in enumerate(keys) if k[0] == "-"]
+    if not denied:
+        return out, conflicts
     for i, yes in enumerate(keys):
         if yes[0] != "+":
             continue
-        for j, no in enumerate(keys):
-            if no[0] == "-" and same_subject(yes[1:], no[1:]):
+        for j in denied:
+            if same_subject(yes[1:], keys[j][1:]):
                 claims = {
                     f"affirmed: {out[i].description}": out[i].attributions,
                     f"denied: {out[j].description}": out[j].attributions,
