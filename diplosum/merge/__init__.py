@@ -16,10 +16,11 @@ hash of the merged event's sorted (source_id, index) pairs (``ids.event_id``).
 from __future__ import annotations
 
 import gc
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import attrgetter
 
 from diplosum.contracts.brief import BriefEvent, Conflict, Source
 from diplosum.contracts.sourced import SourcedEvent
@@ -40,16 +41,19 @@ class MergeResult:
     conflicts: list[Conflict] = field(default_factory=list)
 
 
+_SOURCE_AND_INDEX = attrgetter("source_id", "index")
+
+
 def _units(events: Sequence[SourcedEvent]) -> tuple[list[Unit], list[Mention]]:
-    grouped: dict[tuple[str, int], list[SourcedEvent]] = defaultdict(list)
-    for e in events:
-        grouped[(e.source_id, e.index)].append(e)
     units: list[Unit] = []
     mentions: list[Mention] = []
     # Equal places parsed from different wordings ("Beijing", "Beijing, China") become
     # one object, so the caches and sets that compare them stop at identity.
     places: dict[Place, Place] = {}
-    for (source_id, index), copies in sorted(grouped.items()):
+    # Sorted by source and index (usually already so: then sorting is one pass).
+    ordered = sorted(events, key=_SOURCE_AND_INDEX)
+    for (source_id, index), group in groupby(ordered, key=_SOURCE_AND_INDEX):
+        copies = list(group)
         if len(copies) > 1:
             # Same source and index: identical copies fold into one, the rest stay in
             # a fixed order so the input order never matters.

@@ -383,44 +383,32 @@ def _candidates(units: Sequence[Unit]) -> Iterator[tuple[int, set[int]]]:
         year = years[i]
         found: set[int] = set()
         for shared in mine:
-            if isinstance(shared, list):
-                found.update(shared)
-            else:
-                shared.add_to(found, year)
+            found.update(shared if isinstance(shared, list) else shared.of(year))
         yield i, found
         mine.clear()
 
 
 class _Near:
     """The units of a block, and those of them whose start years are at most one apart
-    from a given year (undated units are near every year)."""
+    from a given year (undated units are near every year), worked out once a year."""
 
-    __slots__ = ("_by_year", "_undated", "units", "years")
+    __slots__ = ("_near", "units", "years")
 
     def __init__(self, units: list[int], years: Sequence[int | None]) -> None:
         self.units = units
         self.years = years
-        self._by_year: dict[int, list[int]] | None = None
-        self._undated: list[int] = []
+        self._near: dict[int, list[int]] = {}
 
-    def add_to(self, found: set[int], year: int | None) -> None:
-        units = self.units
+    def of(self, year: int | None) -> list[int]:
         if year is None:
-            found.update(units)
-            return
-        by_year = self._by_year
-        if by_year is None:
-            by_year = self._by_year = defaultdict(list)
-            undated = self._undated
+            return self.units
+        near = self._near.get(year)
+        if near is None:
             years = self.years
-            for i in units:
-                y = years[i]
-                (undated if y is None else by_year[y]).append(i)
-        found.update(self._undated)
-        for y in (year - 1, year, year + 1):
-            near = by_year.get(y)
-            if near:
-                found.update(near)
+            near = self._near[year] = [
+                i for i in self.units if (y := years[i]) is None or -1 <= y - year <= 1
+            ]
+        return near
 
 
 def _nodes(units: Sequence[Unit]) -> list[list[int]]:
@@ -431,7 +419,11 @@ def _nodes(units: Sequence[Unit]) -> list[list[int]]:
     for i, u in enumerate(units):
         homes = by_signature.setdefault(u.signature(), [])
         # Units come sorted by source: a node holds this source iff its last unit does.
-        home = next((n for n in homes if units[nodes[n][-1]].source_id != u.source_id), None)
+        home = (
+            next((n for n in homes if units[nodes[n][-1]].source_id != u.source_id), None)
+            if homes
+            else None
+        )
         if home is None:
             homes.append(len(nodes))
             nodes.append([i])
