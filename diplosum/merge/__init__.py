@@ -29,7 +29,8 @@ from diplosum.merge.build import build_event
 from diplosum.merge.conflicts import role_holder_conflicts
 from diplosum.merge.dates import parse_published, timeline_key
 from diplosum.merge.events import Unit, cluster
-from diplosum.merge.people import Mention, describe, mention_of, resolve
+from diplosum.merge.mentions import Mention, describe, mention_of
+from diplosum.merge.people import resolve
 from diplosum.merge.places import Place
 
 

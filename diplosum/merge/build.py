@@ -40,8 +40,9 @@ from diplosum.merge.dates import Span, best_span, group_spans
 from diplosum.merge.events import Unit
 from diplosum.merge.ids import counted_attributions, event_id, unique_attributions
 from diplosum.merge.items import group_by_key, same_topic, topic_words
+from diplosum.merge.mentions import Mention
 from diplosum.merge.outcomes import build_outcomes
-from diplosum.merge.people import Mention, People
+from diplosum.merge.people import People
 from diplosum.merge.places import Place, agree
 
 _STAGE: dict[EventStatus, int] = {

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from diplosum.contracts.brief import Attribution, Claim, Conflict
 from diplosum.merge.dates import PartialDate
 from diplosum.merge.ids import counted_attributions
-from diplosum.merge.people import Mention, People
+from diplosum.merge.mentions import Mention
+from diplosum.merge.people import People
 
 # A source is taken to speak for this many days either side of its publication date.
 ROLE_WINDOW_DAYS = 30
