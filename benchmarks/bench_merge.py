@@ -49,7 +49,7 @@ from diplosum.contracts.sourced import (
     SourcedOutcome,
     SourcedParticipant,
 )
-from diplosum.merge import merge
+from diplosum.merge import MergeResult, merge
 
 
 def _words(text: str) -> list[str]:
@@ -338,13 +338,15 @@ def _clear_caches() -> None:
                 value.cache_clear()
 
 
-def _timed(events: list[SourcedEvent], sources: list[Source], cold: bool) -> float:
+def _timed(
+    events: list[SourcedEvent], sources: list[Source], cold: bool
+) -> tuple[float, MergeResult]:
     if cold:
         _clear_caches()
     gc.collect()
     started = time.perf_counter()
-    merge(events, sources)
-    return time.perf_counter() - started
+    result = merge(events, sources)
+    return time.perf_counter() - started, result
 
 
 def measure(articles: int, seed: int, repeat: int, trace: bool) -> Point:
@@ -353,9 +355,11 @@ def measure(articles: int, seed: int, repeat: int, trace: bool) -> Point:
     tables = _load_tables(seed)
     gc.collect()
     input_rss = _max_rss_mib()
-    cold = [_timed(events, sources, cold=True) for _ in range(repeat)]
-    warm = [_timed(events, sources, cold=False) for _ in range(repeat)]
-    result = merge(events, sources)
+    cold = [_timed(events, sources, cold=True)[0] for _ in range(repeat)]
+    warm: list[float] = []
+    for _ in range(repeat):
+        seconds, result = _timed(events, sources, cold=False)
+        warm.append(seconds)
     traced: float | None = None
     if trace:
         gc.collect()

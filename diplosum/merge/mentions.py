@@ -44,8 +44,8 @@ def mention_of(
     return tuple.__new__(Mention, (unit, source_id, attribution, *described))
 
 
-Described = tuple[
-    Name,
+# ``Mention``'s fields from ``role`` on, as ``_office`` works them out.
+Office = tuple[
     Role | None,
     str | None,
     Affiliation | None,
@@ -54,6 +54,7 @@ Described = tuple[
     tuple[str, str] | None,
     tuple[str, str] | None,
 ]
+Described = tuple[Name, *Office]
 
 
 @lru_cache(maxsize=1 << 18)
@@ -74,17 +75,7 @@ def describe(
 
 
 @lru_cache(maxsize=1 << 16)
-def _office(
-    role: str | None, title: str | None, affiliation: str | None
-) -> tuple[
-    Role | None,
-    str | None,
-    Affiliation | None,
-    str | None,
-    str | None,
-    tuple[str, str] | None,
-    tuple[str, str] | None,
-]:
+def _office(role: str | None, title: str | None, affiliation: str | None) -> Office:
     """``describe`` past the name: a role or a title and an affiliation recur across
     names, so they are normalised once for all the names they come with."""
     norm_role = normalise_role(role) or normalise_role(title)
