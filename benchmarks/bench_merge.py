@@ -17,11 +17,14 @@ as pairwise precision and recall. ``bench_pipeline_memory.py`` measures a whole
 ``diplosum.brief()`` run.
 
 The merge memoises per wording (names, places, titles, topics) in module-level caches,
-and loads two tables at first use (places, nicknames). Each child first merges a small
-unrelated input, so the tables are loaded as in a pipeline run (whose warm-up thread
-loads them while the model calls are out); that load is printed on its own. ``cold`` runs
-then empty every cache but the tables first: the cost of a process's first merge.
-``warm`` runs keep the caches of the run before: a second merge of the same input.
+and loads two tables at first use (places, nicknames). Each child first merges 50
+unrelated articles, so the tables are loaded as in a pipeline run (whose warm-up thread
+loads them while the model calls are out); ``tables`` is that small merge's time, the
+loading included. ``cold`` runs then empty every memo cache of the merge (all but the
+size-one caches that hold the tables): a first merge of this input, in a process that
+has loaded the tables and merged something else before. ``warm`` runs keep the caches
+of the run before: a second merge of the same input. ``us/extr`` is the cold median per
+extraction.
 """
 
 from __future__ import annotations
@@ -352,9 +355,9 @@ def _timed(
 def measure(articles: int, seed: int, repeat: int, trace: bool) -> Point:
     truth: dict[tuple[str, int], int] = {}
     events, sources = generate(articles, seed, truth)
-    tables = _load_tables(seed)
     gc.collect()
     input_rss = _max_rss_mib()
+    tables = _load_tables(seed)
     cold = [_timed(events, sources, cold=True)[0] for _ in range(repeat)]
     warm: list[float] = []
     for _ in range(repeat):

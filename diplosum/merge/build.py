@@ -71,11 +71,16 @@ def _rank(u: Unit) -> tuple[bool, tuple[int, int, int], int, str, int]:
     return (u.rep.prominence != "primary", neg, -len(u.persons), u.source_id, u.index)
 
 
+def _events(units: Sequence[Unit]) -> list[SourcedEvent]:
+    """Every member's events, its copies too (copies of one report are rare)."""
+    if any([u.extra for u in units]):
+        return [e for u in units for e in u.events]
+    return [u.rep for u in units]
+
+
 def _said(units: Sequence[Unit]) -> list[Attribution]:
     """Every member's attribution, its copies' too."""
-    if any([u.extra for u in units]):
-        return [e.attribution for u in units for e in u.events]
-    return [u.rep.attribution for u in units]
+    return [e.attribution for e in _events(units)]
 
 
 def _attrs(units: Sequence[Unit]) -> list[Attribution]:
@@ -318,12 +323,7 @@ def build_event(units: Sequence[Unit], mentions: Sequence[Mention], people: Peop
     best = order[0]
     eid = event_id([(u.source_id, u.index) for u in units])
     title = best.rep.title
-    # Every member's events in rank order (copies of one report are rare).
-    events: list[SourcedEvent] = (
-        [e for u in order for e in u.events]
-        if any([u.extra for u in order])
-        else [u.rep for u in order]
-    )
+    events = _events(order)  # in rank order
     status, status_conflicts = _status(eid, title, order)
     span, date_conflicts = _dates(eid, title, order)
     location, places, place_conflicts = _place(eid, title, order)

@@ -36,17 +36,6 @@ def make_conflict(
     return Conflict(kind=kind, subject=subject, event_id=event_id, claims=built)
 
 
-def role_key(mention: Mention, person_country: str | None) -> tuple[RoleKey, str] | None:
-    """(country, role) and its display when the mention names a one-holder role."""
-    role = mention.role
-    if role is None or not role.single:
-        return None
-    country = mention.country or person_country
-    if country is None:
-        return None
-    return (country, role.office), f"{country} {role.display}"
-
-
 def _holders(
     indices: Iterable[int], mentions: Sequence[Mention], people: People
 ) -> dict[RoleKey, tuple[str, dict[int, list[int]]]]:
@@ -55,10 +44,11 @@ def _holders(
     for i in indices:
         m = mentions[i]
         role = m.role
-        if role is None or not role.single:  # ``role_key`` would say None
+        if role is None or not role.single:  # a role many hold names no holder
             continue
         person = person_of[i]
-        # ``role_key``, inlined: the subject is made once per key.
+        # The mention's country, else its person's: (country, office) is the key, and
+        # its subject is made once per key.
         country = m.country or countries[person]
         if country is None:
             continue

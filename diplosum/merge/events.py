@@ -256,9 +256,6 @@ def _place_words(place: Place | None) -> tuple[str, ...]:
     return tuple(fine or sorted(key))
 
 
-Pair = tuple[int, int]
-
-
 class _Blocks(NamedTuple):
     """Units sharing a pair of people; one person in a month; and probing units (keyed by
     person and place word, person alone, or title word) with their blocks' members."""

@@ -144,13 +144,7 @@ def group_by_key(
         home[k] = found
     if len(members) < 2:
         return [list(items)] if members else []
-    # The items in group order (a stable sort keeps each group's in theirs), then cut.
-    group_of = list(map(home.__getitem__, keys))
-    ordered = [items[i] for i in sorted(range(len(items)), key=group_of.__getitem__)]
-    groups: list[list[T]] = []
-    start = 0
-    for g in range(len(members)):
-        end = start + group_of.count(g)
-        groups.append(ordered[start:end])
-        start = end
+    groups: list[list[T]] = [[] for _ in members]
+    for item, key in zip(items, keys, strict=True):
+        groups[home[key]].append(item)
     return groups

@@ -50,25 +50,21 @@ def build_outcomes(
         description = members[0].description
         attributions = unique_attributions([m.attribution for m in members])
         statuses = [m.status for m in members]
-        if statuses.count(statuses[0]) == len(statuses):  # all agree: no status conflict
-            out.append(
-                BriefOutcome(description=description, status=statuses[0], attributions=attributions)
+        status = statuses[0]
+        if statuses.count(status) < len(statuses):  # the sources differ on its status
+            by_status: dict[OutcomeStatus, list[Attribution]] = defaultdict(list)
+            for m in members:
+                by_status[m.status].append(m.attribution)
+            status = min(
+                by_status,
+                key=lambda s: (-len({a.source_id for a in by_status[s]}), -FIRMNESS[s]),
             )
-            keys.append(group[0][0])
-            continue
-        by_status: dict[OutcomeStatus, list[Attribution]] = defaultdict(list)
-        for m in members:
-            by_status[m.status].append(m.attribution)
-        status = min(
-            by_status,
-            key=lambda s: (-len({a.source_id for a in by_status[s]}), -FIRMNESS[s]),
-        )
+            firm = {s for s in by_status if FIRMNESS[s] >= 2}
+            if firm and len(firm) < len(by_status):
+                claims = {str(s): v for s, v in sorted(by_status.items(), key=lambda kv: kv[0])}
+                conflicts.append(make_conflict("outcome_status", description, eid, claims))
         out.append(BriefOutcome(description=description, status=status, attributions=attributions))
         keys.append(group[0][0])
-        firm = {s for s in by_status if FIRMNESS[s] >= 2}
-        if firm and len(firm) < len(by_status):
-            claims = {str(s): v for s, v in sorted(by_status.items(), key=lambda kv: kv[0])}
-            conflicts.append(make_conflict("outcome_status", description, eid, claims))
     denied = [j for j, k in enumerate(keys) if k[0] == "-"]
     if not denied:
         return out, conflicts

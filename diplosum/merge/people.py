@@ -285,8 +285,8 @@ def _pick(fitting_set: set[int], mention: Mention, groups: list[_Group]) -> int 
 
 class _Candidates:
     """The full-name people a partial name may be: by the name alone, then those its role
-    fits, then those its country fits too, each worked out once per name, role key and
-    country. The full-name people do not change while partial names are resolved."""
+    fits (each worked out once per name and role key), then those its country fits too.
+    The full-name people do not change while partial names are resolved."""
 
     def __init__(
         self,
@@ -347,13 +347,13 @@ class _Candidates:
         return {p for p in fit if not groups[p].countries or country in groups[p].countries}
 
 
-def _run(mentions: Sequence[Mention], i: int, field: Callable[[Mention], object]) -> range:
-    """The contiguous run of mentions around i that share its field."""
-    value = field(mentions[i])
+def _run(mentions: Sequence[Mention], i: int, scope: Callable[[Mention], object]) -> range:
+    """The contiguous run of mentions around i in its scope (its event or its source)."""
+    value = scope(mentions[i])
     start, end = i, i + 1
-    while start > 0 and field(mentions[start - 1]) == value:
+    while start > 0 and scope(mentions[start - 1]) == value:
         start -= 1
-    while end < len(mentions) and field(mentions[end]) == value:
+    while end < len(mentions) and scope(mentions[end]) == value:
         end += 1
     return range(start, end)
 
@@ -377,8 +377,8 @@ def resolve(mentions: Sequence[Mention]) -> People:
     in_unit: dict[int, set[int]] = {}
     in_source: dict[str, set[int]] = {}
 
-    def named_around(i: int, field: Callable[[Mention], object]) -> set[int]:
-        run = _run(mentions, i, field)
+    def named_around(i: int, scope: Callable[[Mention], object]) -> set[int]:
+        run = _run(mentions, i, scope)
         people = set(named[run.start : run.stop])
         people.discard(-1)
         return people
