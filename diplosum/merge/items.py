@@ -107,26 +107,12 @@ def same_outcome(a: str, b: str) -> bool:
     return shared >= min(2, len(left), len(right)) and fuzz.token_set_ratio(a, b) >= OUTCOME_SAME
 
 
-def group_items(
-    items: Sequence[T], key: Callable[[T], str], same: Callable[[str, str], bool]
-) -> list[list[int]]:
-    """Group item indices by complete linkage of their keys, in first-seen order.
-
-    Identical keys always share a group; distinct keys are compared once each.
-    """
-    return group_keys([key(item) for item in items], same)
-
-
-def group_keys(keys: Sequence[str], same: Callable[[str, str], bool]) -> list[list[int]]:
-    """``group_items`` for the items' keys."""
-    return group_by_key(range(len(keys)), keys, same)
-
-
 def group_by_key(
     items: Sequence[T], keys: Sequence[str], same: Callable[[str, str], bool]
 ) -> list[list[T]]:
     """The items grouped by complete linkage of their keys (``keys[i]`` is item i's), in
-    first-seen order; a group's items keep their order."""
+    first-seen order; a group's items keep their order. Identical keys always share a
+    group; distinct keys are compared once each."""
     home: dict[str, int] = {}  # each distinct key's group
     members: list[list[str]] = []  # each group's distinct keys
     for k in dict.fromkeys(keys):
