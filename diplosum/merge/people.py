@@ -347,6 +347,10 @@ class _Candidates:
         return {p for p in fit if not groups[p].countries or country in groups[p].countries}
 
 
+# The scopes a partial name is looked for in before the whole input: its event, its article.
+_SCOPES: tuple[Callable[[Mention], object], ...] = (attrgetter("unit"), attrgetter("source_id"))
+
+
 def _run(mentions: Sequence[Mention], i: int, scope: Callable[[Mention], object]) -> range:
     """The contiguous run of mentions around i in its scope (its event or its source)."""
     value = scope(mentions[i])
@@ -374,13 +378,16 @@ def resolve(mentions: Sequence[Mention]) -> People:
                 person_of[i] = p
     named = person_of.copy()  # full names only (-1 for the rest), before partial names
     # People named by full name in each event and each source, made when first needed.
-    in_unit: dict[int, set[int]] = {}
-    in_source: dict[str, set[int]] = {}
+    in_scope: dict[tuple[int, object], set[int]] = {}
 
-    def named_around(i: int, scope: Callable[[Mention], object]) -> set[int]:
-        run = _run(mentions, i, scope)
-        people = set(named[run.start : run.stop])
-        people.discard(-1)
+    def named_around(i: int, scope: int) -> set[int]:
+        """Those named in mention i's event (scope 0) or article (scope 1)."""
+        key = (scope, _SCOPES[scope](mentions[i]))
+        people = in_scope.get(key)
+        if people is None:
+            run = _run(mentions, i, _SCOPES[scope])
+            people = in_scope[key] = set(named[run.start : run.stop])
+            people.discard(-1)
         return people
 
     candidates = _Candidates(variants, person_of_variant, surnames, groups)
@@ -403,19 +410,12 @@ def resolve(mentions: Sequence[Mention]) -> People:
             # Every scope picks the one candidate, or has none and leaves it to the next.
             (found,) = fit
         elif fit:  # narrowest scope first: the event, the article, everyone
-            unit = in_unit.get(m.unit)
-            if unit is None:
-                unit = in_unit[m.unit] = named_around(i, attrgetter("unit"))
-            pool = unit & fit
-            if pool:
-                found = _pick(pool, m, groups)
-            if found is None:
-                source = in_source.get(m.source_id)
-                if source is None:
-                    source = in_source[m.source_id] = named_around(i, attrgetter("source_id"))
-                pool = source & fit
+            for scope in range(len(_SCOPES)):
+                pool = named_around(i, scope) & fit
                 if pool:
                     found = _pick(pool, m, groups)
+                if found is not None:
+                    break
             if found is None:
                 if said in widely:
                     found = widely[said]
