@@ -169,15 +169,24 @@ def span_has_month(span: Span, month: int) -> bool:
 
 def window_has_month(lo: int, hi: int, month: int) -> bool:
     """Could the days ``lo``-``hi`` (ordinals) fall in the given month of some year?"""
+    return bool(window_months(lo, hi) >> month & 1)
+
+
+_EVERY_MONTH = sum(1 << m for m in range(1, 13))
+
+
+@lru_cache(maxsize=1 << 16)
+def window_months(lo: int, hi: int) -> int:
+    """The months the days ``lo``-``hi`` (ordinals) touch, as bits: bit m for month m."""
     if hi - lo >= 365:
-        return True
+        return _EVERY_MONTH
     start, end = date.fromordinal(lo), date.fromordinal(hi)
     y, m = start.year, start.month
+    months = 0
     while (y, m) <= (end.year, end.month):
-        if m == month:
-            return True
+        months |= 1 << m
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return False
+    return months
 
 
 def group_spans(spans: Iterable[Span]) -> list[list[Span]]:

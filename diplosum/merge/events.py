@@ -110,14 +110,11 @@ def cluster(units: Sequence[Unit]) -> list[list[int]]:
     """Group unit indices into events; clusters and members in index order."""
     nodes = _nodes(units)
     reps = [units[n[0]] for n in nodes]
-    scored = score_pairs(Features.of(reps), *candidate_pairs(reps))
+    features = Features.of(reps)
+    scored = score_pairs(features, *candidate_pairs(reps))
     best_first = np.lexsort((scored.right, scored.left, -scored.score))
-    accepted = zip(
-        scored.left[best_first].tolist(),
-        scored.right[best_first].tolist(),
-        scored.places_differ[best_first].tolist(),
-        strict=True,
-    )
+    left, right = scored.left[best_first], scored.right[best_first]
+    differs = scored.places_differ[best_first]
     # Cluster state by root node. Accepted pairs never mix calls with other kinds, so
     # clusters never do either.
     root = list(range(len(nodes)))
@@ -133,8 +130,8 @@ def cluster(units: Sequence[Unit]) -> list[list[int]]:
             i = root[i]
         return i
 
-    def join(i: int, j: int, differ: bool) -> None:
-        a, b = find(i), find(j)
+    def join(a: int, b: int, differ: bool) -> None:
+        """Join the clusters of roots ``a`` and ``b`` unless that breaks a rule."""
         if a == b or not sources[a].isdisjoint(sources[b]):
             return
         if max(lo[a], lo[b]) - min(hi[a], hi[b]) > NEAR_DAYS:
@@ -151,26 +148,34 @@ def cluster(units: Sequence[Unit]) -> list[list[int]]:
     # Dated reports cluster first. An undated report then joins the dated event it fits
     # when all the dated events it fits are one; undated reports that fit none, or more
     # than one, cluster only among themselves (``attach`` may place them later).
-    mixed: dict[int, list[tuple[int, bool]]] = defaultdict(list)
-    undated: list[tuple[int, int, bool]] = []
-    dated = [u.span is not None for u in reps]
-    for i, j, differ in accepted:
-        if dated[i] and dated[j]:
-            if find(i) != find(j):  # most accepted pairs are already together
-                join(i, j, differ)
-        elif dated[i]:
-            mixed[j].append((i, differ))
-        elif dated[j]:
-            mixed[i].append((j, differ))
-        else:
-            undated.append((i, j, differ))
-    for n, fits in sorted(mixed.items()):
-        if len({find(d) for d, _ in fits}) == 1:
-            for d, differ in fits:
-                join(n, d, differ)
-    for i, j, differ in undated:
-        if lo[find(i)] == lo[find(j)] == -_FOREVER:
-            join(i, j, differ)
+    dated_left, dated_right = features.dated[left], features.dated[right]
+    both = dated_left & dated_right
+    for i, j, differ in zip(
+        left[both].tolist(), right[both].tolist(), differs[both].tolist(), strict=True
+    ):
+        a, b = find(i), find(j)
+        if a != b:  # most accepted pairs are already together
+            join(a, b, differ)
+    one = dated_left ^ dated_right
+    undated_side = np.where(dated_left, right, left)[one]
+    dated_side = np.where(dated_left, left, right)[one]
+    # By undated report, each one's dated fits in best-first order.
+    by_report = np.argsort(undated_side, kind="stable")
+    reports, first_fit = np.unique(undated_side[by_report], return_index=True)
+    fits_of = np.split(dated_side[by_report], first_fit[1:])
+    differs_of = np.split(differs[one][by_report], first_fit[1:])
+    for n, fits, fit_differs in zip(reports.tolist(), fits_of, differs_of, strict=True):
+        fitting = fits.tolist()
+        if len({find(d) for d in fitting}) == 1:
+            for d, differ in zip(fitting, fit_differs.tolist(), strict=True):
+                join(find(n), find(d), differ)
+    neither = ~(dated_left | dated_right)
+    for i, j, differ in zip(
+        left[neither].tolist(), right[neither].tolist(), differs[neither].tolist(), strict=True
+    ):
+        a, b = find(i), find(j)
+        if lo[a] == lo[b] == -_FOREVER:
+            join(a, b, differ)
     groups: dict[int, list[int]] = defaultdict(list)
     for n, node in enumerate(nodes):
         groups[find(n)].extend(node)

@@ -23,20 +23,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import repeat
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from rapidfuzz import fuzz
 
 from diplosum.merge.arrays import Bools, Floats, Ints, flat, ranges
-from diplosum.merge.dates import NEAR_DAYS, Span, span_has_month
+from diplosum.merge.dates import NEAR_DAYS, window_months
 from diplosum.merge.places import FAR, NEAR, SAME, UNKNOWN, Place, relate
 
 if TYPE_CHECKING:
     from diplosum.merge.events import Unit
 
+
+T = TypeVar("T")
 
 W_PEOPLE = 1.5
 W_PLACE = {SAME: 0.8, UNKNOWN: 0.0, NEAR: -0.3, FAR: -1.2}
@@ -45,12 +46,6 @@ W_DATE_NEAR = -0.7
 W_KIND = 0.2
 ACCEPT = 2.2
 ANCHORLESS_TITLE = 0.8
-
-
-@lru_cache(maxsize=1 << 16)
-def _month_mask(span: Span) -> int:
-    """Bit m set when the span could fall in month m (1-12) of some year."""
-    return sum(1 << m for m in range(1, 13) if span_has_month(span, m))
 
 
 @dataclass(frozen=True)
@@ -81,47 +76,45 @@ class Features:
 
     @classmethod
     def of(cls, units: Sequence[Unit]) -> Features:
-        sources: dict[str, int] = {}
-        kinds: dict[str, int] = {}
+        spans = [u.span for u in units]
+        dated = [s is not None for s in spans]
+        los = [s.lo if s is not None else 0 for s in spans]
+        his = [s.hi if s is not None else 0 for s in spans]
+        kinds = [u.kind for u in units]
+        count = _ints([len(u.persons) for u in units])
         place_ids: dict[Place, int] = {}
         title_ids: dict[str, int] = {}
-        columns: list[tuple[int, ...]] = []
-        for u in units:
-            span, place = u.span, u.place
-            columns.append(
-                (
-                    sources.setdefault(u.source_id, len(sources)),
-                    kinds.setdefault(u.kind, len(kinds)),
-                    u.kind == "call",
-                    span is not None,
-                    span.lo if span is not None else 0,
-                    span.hi if span is not None else 0,
-                    span.precision if span is not None else 0,
-                    u.hint or 0,
-                    _month_mask(span) if span is not None else 0,
-                    -1 if place is None else place_ids.setdefault(place, len(place_ids)),
-                    len(u.persons),
-                    title_ids.setdefault(u.title, len(title_ids)),
-                )
-            )
-        table = np.array(columns, dtype=np.int64).reshape(len(columns), 12).T
         return cls(
-            source=table[0],
-            kind=table[1],
-            call=table[2].astype(np.bool_),
-            dated=table[3].astype(np.bool_),
-            lo=table[4],
-            hi=table[5],
-            precision=table[6],
-            hint=table[7],
-            months=table[8],
-            place=table[9],
+            source=_ints(_numbered([u.source_id for u in units], {})),
+            kind=_ints(_numbered(kinds, {})),
+            call=np.array([k == "call" for k in kinds], dtype=np.bool_),
+            dated=np.array(dated, dtype=np.bool_),
+            lo=_ints(los),
+            hi=_ints(his),
+            precision=_ints([s.precision if s is not None else 0 for s in spans]),
+            hint=_ints([u.hint or 0 for u in units]),
+            months=_ints([0 if s is None else window_months(s.lo, s.hi) for s in spans]),
+            place=_ints(
+                [
+                    -1 if u.place is None else place_ids.setdefault(u.place, len(place_ids))
+                    for u in units
+                ]
+            ),
             places=list(place_ids),
-            count=table[10],
-            **_person_columns(units, table[10]),
-            title=table[11],
+            count=count,
+            **_person_columns(units, count),
+            title=_ints(_numbered([u.title for u in units], title_ids)),
             titles=list(title_ids),
         )
+
+
+def _ints(values: list[int]) -> Ints:
+    return np.array(values, dtype=np.int64)
+
+
+def _numbered(values: list[T], numbers: dict[T, int]) -> list[int]:
+    """Each value's number, numbering new values from ``len(numbers)`` on."""
+    return [numbers.setdefault(v, len(numbers)) for v in values]
 
 
 def _person_columns(units: Sequence[Unit], count: Ints) -> dict[str, Any]:
