@@ -18,6 +18,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 
 import numpy as np
 
@@ -161,13 +163,16 @@ def cluster(units: Sequence[Unit]) -> list[list[int]]:
     dated_side = np.where(dated_left, left, right)[one]
     # By undated report, each one's dated fits in best-first order.
     by_report = np.argsort(undated_side, kind="stable")
-    reports, first_fit = np.unique(undated_side[by_report], return_index=True)
-    fits_of = np.split(dated_side[by_report], first_fit[1:])
-    differs_of = np.split(differs[one][by_report], first_fit[1:])
-    for n, fits, fit_differs in zip(reports.tolist(), fits_of, differs_of, strict=True):
-        fitting = fits.tolist()
-        if len({find(d) for d in fitting}) == 1:
-            for d, differ in zip(fitting, fit_differs.tolist(), strict=True):
+    mixed = zip(
+        undated_side[by_report].tolist(),
+        dated_side[by_report].tolist(),
+        differs[one][by_report].tolist(),
+        strict=True,
+    )
+    for n, group in groupby(mixed, key=itemgetter(0)):
+        fits = [(d, differ) for _, d, differ in group]
+        if len({find(d) for d, _ in fits}) == 1:
+            for d, differ in fits:
                 join(find(n), find(d), differ)
     neither = ~(dated_left | dated_right)
     for i, j, differ in zip(
