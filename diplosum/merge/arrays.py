@@ -1,4 +1,5 @@
-"""Array types and the one array idiom clustering needs (numpy)."""
+"""Array types and the array idioms clustering needs (numpy): runs of consecutive
+positions, lists end to end, and the pairs within or across segments of such lists."""
 
 from __future__ import annotations
 
@@ -26,3 +27,21 @@ def flat(lists: list[list[int]]) -> tuple[Ints, Ints, Ints]:
     items = np.fromiter((i for one in lists for i in one), dtype=np.int64, count=int(lengths.sum()))
     starts: Ints = np.cumsum(lengths) - lengths
     return items, lengths, starts
+
+
+def pairs_within(starts: Ints, sizes: Ints) -> tuple[Ints, Ints]:
+    """Every pair of positions in each segment ``starts[k] ... starts[k] + sizes[k] - 1``,
+    the earlier position first."""
+    first = ranges(starts, sizes)
+    # Each position pairs with the positions after it in its segment.
+    after = np.repeat(starts + sizes, sizes) - first - 1
+    return np.repeat(first, after), ranges(first + 1, after)
+
+
+def pairs_across(a_starts: Ints, a_sizes: Ints, b_starts: Ints, b_sizes: Ints) -> tuple[Ints, Ints]:
+    """Every position of segment k of one list with every position of segment k of
+    another."""
+    a = ranges(a_starts, a_sizes)
+    # Each position of segment k meets all ``b_sizes[k]`` positions of the other.
+    met = np.repeat(b_sizes, a_sizes)
+    return np.repeat(a, met), ranges(np.repeat(b_starts, a_sizes), met)

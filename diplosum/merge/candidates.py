@@ -17,18 +17,17 @@ candidate list: each unordered pair once.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from functools import lru_cache
-from itertools import combinations
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from diplosum.merge.arrays import Ints, flat, ranges
+from diplosum.merge.arrays import Ints, flat, pairs_across, pairs_within, ranges
 from diplosum.merge.dates import NEAR_DAYS, Span
 from diplosum.merge.places import Place
+from diplosum.merge.scoring import Features
 
 if TYPE_CHECKING:
     from diplosum.merge.events import Unit
@@ -38,8 +37,6 @@ MAX_MONTHS = 3
 MAX_BLOCK = 1500
 SMALL_BLOCK = 12
 _NO_YEAR = -(10**6)
-
-Key = tuple[object, ...]
 
 
 @lru_cache(maxsize=65536)
@@ -66,127 +63,105 @@ def _place_words(place: Place | None) -> tuple[str, ...]:
     return tuple(fine or sorted(key))
 
 
-class _Blocks:
-    """Blocks whose members all pair with one another (``within``), and probing blocks
-    whose asking units pair with one another and with the block's members."""
-
-    def __init__(self) -> None:
-        self.within: list[list[int]] = []
-        self.asking: list[list[int]] = []
-        self.members: list[list[int]] = []
-
-
-def _blocks(units: Sequence[Unit]) -> _Blocks:
-    # Blocks keyed by numbers: people are numbered from 0, so ``x * count + y`` is a
-    # pair of people and ``month * count + p`` a person in a month.
-    count = 1 + max((p for u in units for p in u.persons), default=0)
-    pairs_of: dict[int, list[int]] = defaultdict(list)
-    in_month: dict[int, list[int]] = defaultdict(list)
-    probes: dict[Key, list[int]] = defaultdict(list)
-    members: dict[Key, list[int]] = defaultdict(list)
-    people_of: list[list[int]] = []
-    places_of: list[tuple[str, ...]] = []
-    precise_of: list[bool] = []
-    for i, u in enumerate(units):
-        people = sorted(u.persons)
-        if len(people) == 2:
-            pairs_of[people[0] * count + people[1]].append(i)
-        elif len(people) > 2:
-            for x, y in combinations(people[:MAX_PAIR_PEOPLE], 2):
-                pairs_of[x * count + y].append(i)
-        span = u.span
-        precise = span is not None and span.precision >= 2
-        if precise:
-            assert span is not None
-            for month in _months(span):
-                base = month * count
-                for p in people:
-                    in_month[base + p].append(i)
-        places = _place_words(u.place)
-        if places and not precise:
-            for p in people:
-                for w in places:
-                    probes[("pl", p, w)].append(i)
-        if len(people) == 1:
-            probes[("p", people[0])].append(i)
-        elif not people:
-            for w in u.title_words:
-                probes[("t", w)].append(i)
-        people_of.append(people)
-        places_of.append(places)
-        precise_of.append(precise)
-    # Members only where some unit probes: most keys have no probe.
-    probed = {key[1] for key in probes if key[0] != "t"}
-    titles = any(key[0] == "t" for key in probes)
-    for i, people in enumerate(people_of):
-        if people and titles:
-            for w in units[i].title_words:
-                key: Key = ("t", w)
-                if key in probes:
-                    members[key].append(i)
-        if probed.isdisjoint(people):
-            continue
-        if precise_of[i]:
-            for p in people:
-                if p in probed:
-                    for w in places_of[i]:
-                        key = ("pl", p, w)
-                        if key in probes:
-                            members[key].append(i)
-        if len(people) > 1:
-            for p in people:
-                key = ("p", p)
-                if key in probes:
-                    members[key].append(i)
-    out = _Blocks()
-    out.within += [b for b in pairs_of.values() if len(b) > 1]
-    out.within += [b for b in in_month.values() if 1 < len(b) <= MAX_BLOCK]
-    for key, asking in probes.items():
-        everyone = members.get(key, [])
-        n = len(everyone) + len(asking)
-        if n > 1 and (key[0] == "t" or n <= MAX_BLOCK):
-            out.asking.append(asking)
-            out.members.append(everyone)
-    return out
-
-
-def candidate_pairs(units: Sequence[Unit]) -> tuple[Ints, Ints]:
+def candidate_pairs(units: Sequence[Unit], features: Features) -> tuple[Ints, Ints]:
     """Every candidate pair once, as ``(left, right)`` with ``left < right``, sorted."""
-    blocks = _blocks(units)
+    f = features
+    people, people_start, count = f.person_list, f.person_start, f.count
+    owner = np.repeat(np.arange(len(units), dtype=np.int64), count)
+    precise = f.dated & (f.precision >= 2)
     years = np.array(
         [u.span.start.year if u.span is not None else _NO_YEAR for u in units], dtype=np.int64
     )
-    small = [b for b in blocks.within if len(b) <= SMALL_BLOCK]
-    large = [b for b in blocks.within if len(b) > SMALL_BLOCK]
-    found = [
-        _all_pairs(small),
-        _near(years, *_all_pairs(large)),
-        _near(years, *_all_pairs(blocks.asking)),
-        _near(years, *_cross_pairs(blocks.asking, blocks.members)),
-    ]
-    left = np.concatenate([f[0] for f in found])
-    right = np.concatenate([f[1] for f in found])
+    found: list[tuple[Ints, Ints]] = []
+
+    def within(keys: Ints, members: Ints, limit: int) -> None:
+        """Blocks whose members all pair with one another: up to ``limit`` members."""
+        members, _, starts, sizes = _group(keys, members)
+        sizes = np.where(sizes <= limit, sizes, 0)
+        small = sizes <= SMALL_BLOCK
+        first, second = pairs_within(starts[small], sizes[small])
+        found.append((members[first], members[second]))
+        first, second = pairs_within(starts[~small], sizes[~small])
+        found.append(_near(years, members[first], members[second]))
+
+    # Pairs of people (the first few of each report).
+    first, second = pairs_within(people_start, np.minimum(count, MAX_PAIR_PEOPLE))
+    within(people[first] * f.person_range + people[second], owner[first], _NO_LIMIT)
+    # One person in a month.
+    months, month_count, month_start = flat(
+        [
+            list(_months(u.span)) if ok and u.span else []
+            for u, ok in zip(units, precise, strict=True)
+        ]
+    )
+    at_month, person = pairs_across(month_start, month_count, people_start, count)
+    within(months[at_month] * f.person_range + people[person], owner[person], MAX_BLOCK)
+    # Probes: a person and a place word, a lone person, a title word.
+    words, word_count, word_start = flat(_numbered_words([_place_words(u.place) for u in units]))
+    width = max(int(words.max()) + 1 if len(words) else 1, 1)
+    asking = np.where(precise, 0, word_count)
+    member = np.where(precise, word_count, 0)
+    person, word = pairs_across(people_start, count, word_start, asking)
+    ask = (people[person] * width + words[word], owner[person])
+    person, word = pairs_across(people_start, count, word_start, member)
+    found += _probe_pairs(ask, (people[person] * width + words[word], owner[person]), years, True)
+    alone = ranges(people_start, np.where(count == 1, 1, 0))
+    several = ranges(people_start, np.where(count > 1, count, 0))
+    found += _probe_pairs(
+        (people[alone], owner[alone]), (people[several], owner[several]), years, True
+    )
+    titles, title_count, title_start = flat(_numbered_words([u.title_words for u in units]))
+    title_owner = np.repeat(np.arange(len(units), dtype=np.int64), title_count)
+    nobody = ranges(title_start, np.where(count == 0, title_count, 0))
+    named = ranges(title_start, np.where(count > 0, title_count, 0))
+    found += _probe_pairs(
+        (titles[nobody], title_owner[nobody]), (titles[named], title_owner[named]), years, False
+    )
+    left = np.concatenate([pair[0] for pair in found])
+    right = np.concatenate([pair[1] for pair in found])
     low, high = np.minimum(left, right), np.maximum(left, right)
-    codes = np.unique(low * max(len(units), 1) + high)
-    return np.divmod(codes, max(len(units), 1))
+    width = max(len(units), 1)
+    codes = np.unique(low * width + high)
+    return np.divmod(codes, width)
 
 
-def _all_pairs(blocks: list[list[int]]) -> tuple[Ints, Ints]:
-    """Every pair of members of each block (the later member second)."""
-    members, sizes, starts = flat(blocks)
-    position = np.arange(len(members), dtype=np.int64)
-    # Member k of a block pairs with the members after it: ``after`` of them.
-    after = np.repeat(starts + sizes, sizes) - position - 1
-    return members[np.repeat(position, after)], members[ranges(position + 1, after)]
+_NO_LIMIT = 1 << 62
 
 
-def _cross_pairs(asking: list[list[int]], members: list[list[int]]) -> tuple[Ints, Ints]:
-    """Every asking unit of each block with every member of the same block."""
-    ask, ask_sizes, _ = flat(asking)
-    them, them_sizes, them_starts = flat(members)
-    # Each asking unit meets all its block's members.
-    met = np.repeat(them_sizes, ask_sizes)
-    return np.repeat(ask, met), them[ranges(np.repeat(them_starts, ask_sizes), met)]
+def _numbered_words(lists: Sequence[Iterable[str]]) -> list[list[int]]:
+    """Each list's words as numbers, one number per distinct word."""
+    numbers: dict[str, int] = {}
+    return [[numbers.setdefault(w, len(numbers)) for w in words] for words in lists]
+
+
+def _group(keys: Ints, members: Ints) -> tuple[Ints, Ints, Ints, Ints]:
+    """The members sorted by key (in their order within a key), the distinct keys, and
+    where each key's members start and how many they are."""
+    order = np.argsort(keys, kind="stable")
+    unique, starts, sizes = np.unique(keys[order], return_index=True, return_counts=True)
+    return members[order], unique, starts.astype(np.int64), sizes.astype(np.int64)
+
+
+def _probe_pairs(
+    asking: tuple[Ints, Ints], members: tuple[Ints, Ints], years: Ints, capped: bool
+) -> list[tuple[Ints, Ints]]:
+    """Probing blocks: each key's asking units pair with one another and with the key's
+    members (the units under a key that nobody asks are ignored). ``capped``: blocks of
+    more than ``MAX_BLOCK`` units are skipped."""
+    ask, keys, ask_starts, ask_sizes = _group(*asking)
+    probed = np.isin(members[0], keys)
+    them, member_keys, them_starts, them_sizes = _group(members[0][probed], members[1][probed])
+    at = np.minimum(np.searchsorted(member_keys, keys), max(len(member_keys) - 1, 0))
+    has = member_keys[at] == keys if len(member_keys) else np.zeros(len(keys), dtype=np.bool_)
+    them_sizes = np.where(has, them_sizes[at] if len(them_sizes) else 0, 0)
+    them_starts = np.where(has, them_starts[at] if len(them_starts) else 0, 0)
+    total = ask_sizes + them_sizes
+    keep = total > 1
+    if capped:
+        keep &= total <= MAX_BLOCK
+    first, second = pairs_within(ask_starts[keep], ask_sizes[keep])
+    a, b = pairs_across(ask_starts[keep], ask_sizes[keep], them_starts[keep], them_sizes[keep])
+    return [_near(years, ask[first], ask[second]), _near(years, ask[a], them[b])]
 
 
 def _near(years: Ints, left: Ints, right: Ints) -> tuple[Ints, Ints]:

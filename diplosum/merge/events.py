@@ -113,7 +113,7 @@ def cluster(units: Sequence[Unit]) -> list[list[int]]:
     nodes = _nodes(units)
     reps = [units[n[0]] for n in nodes]
     features = Features.of(reps)
-    scored = score_pairs(features, *candidate_pairs(reps))
+    scored = score_pairs(features, *candidate_pairs(reps, features))
     best_first = np.lexsort((scored.right, scored.left, -scored.score))
     left, right = scored.left[best_first], scored.right[best_first]
     differs = scored.places_differ[best_first]
