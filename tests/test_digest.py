@@ -116,12 +116,12 @@ def test_cost_budget_stops_before_spending_more(
     chat_server.responder = responder
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     write_articles(inbox, range(4))
-    args = _digest(chat_server, inbox, out, "--model", "gpt-4.1-mini", "--max-cost-usd", "0.0025")
+    args = _digest(chat_server, inbox, out, "--model", "gpt-4.1-mini", "--max-cost-usd", "0.006")
     assert main(args) == 0
     err = capsys.readouterr().err
     summarised = len(chat_server.requests)
     assert 0 < summarised < 4
-    assert err.count("max_cost_usd=0.0025 reached") == 4 - summarised
+    assert err.count("max_cost_usd=0.006 reached") == 4 - summarised
 
 
 def test_dry_run_sends_nothing_and_changes_nothing(

@@ -85,3 +85,29 @@ def test_unknown_model_price_and_unreadable_inputs_are_said(
     assert code == 1
     assert re.search(r"^bad +not read: .*bad.txt looks like a binary file", out, re.M)
     assert "cost unknown (no price for my-local-model; see DIPLOSUM_PRICES)" in out
+
+
+def test_the_digest_budget_and_the_batch_line_guess_the_answers_as_the_estimate_does(
+    tmp_path: Path,
+) -> None:
+    """One guess of an answer's length for every estimate made before sending: the
+    digest's ``max_cost_usd`` budget and the ``--batch`` submit line cost the same
+    requests exactly as ``diplosum estimate`` does."""
+    from diplosum.batch.command import estimated_cost
+    from diplosum.batch.plan import plan_batch
+    from diplosum.digest.budget import plan_budget
+    from diplosum.digest.config import DigestConfig
+    from diplosum.ingest.load import load_articles
+    from diplosum.store.batches import BatchStore
+    from diplosum.store.cache import ResponseCache
+
+    model = "gpt-4.1-mini"
+    est = estimate([SEEDS], model=model)
+    assert est.to_send == 5 and est.cost_usd is not None
+    articles = load_articles([SEEDS]).articles
+    config = DigestConfig(inbox=(SEEDS,), model=model, cache=tmp_path / "none.sqlite3")
+    budget = plan_budget(articles, config)
+    assert budget.calls == 5 and budget.estimated_cost_usd == pytest.approx(est.cost_usd)
+    cache = ResponseCache(tmp_path / "c.sqlite3")
+    plan = plan_batch(articles, cache=cache, store=BatchStore(tmp_path / "b.sqlite3"), model=model)
+    assert estimated_cost(plan) == pytest.approx(est.cost_usd)

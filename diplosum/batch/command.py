@@ -32,6 +32,7 @@ from diplosum.batch.submit import Hook, SubmitReport, Submitter
 from diplosum.contracts.brief import Brief
 from diplosum.digest.lock import run_lock
 from diplosum.errors import ConfigurationError
+from diplosum.estimate import COMPLETION_TOKENS_PER_CALL
 from diplosum.llm.base import ExtractionBackend
 from diplosum.llm.batch_wire import BatchAPI
 from diplosum.llm.modes import prompt_tokens
@@ -43,8 +44,6 @@ from diplosum.store.batches import PLANNED, UPLOADED, BatchStore, Job, batches_p
 from diplosum.store.cache import ResponseCache, default_cache_path
 
 EXIT_OK, EXIT_PARTIAL = 0, 1
-#: Completion tokens assumed per request for the submit-time estimate.
-COMPLETION_TOKENS_PER_CALL = 1500
 
 
 def add_parser(sub: Any) -> None:

@@ -2,8 +2,9 @@
 
 Articles are taken in the order they were found. ``max_articles`` caps how many;
 ``max_cost_usd`` caps the estimated cost: each article's prompt tokens (counted
-offline, as sent) plus ``EXPECTED_COMPLETION_TOKENS`` at the model's price, nothing
-for an answer the cache or the recordings already hold. The rest is deferred to the
+offline, as sent) plus ``estimate.COMPLETION_TOKENS_PER_CALL`` (the guess
+``diplosum estimate`` makes) at the model's price, nothing for an answer the cache or
+the recordings already hold. The rest is deferred to the
 next run, each with the reason, never dropped.
 """
 
@@ -16,6 +17,7 @@ from diplosum.article import Article
 from diplosum.contracts.brief import Deferred
 from diplosum.digest.config import DigestConfig
 from diplosum.errors import ConfigurationError
+from diplosum.estimate import COMPLETION_TOKENS_PER_CALL
 from diplosum.llm.modes import prompt_tokens
 from diplosum.llm.pricing import cost_usd
 from diplosum.llm.tokens import TokenCount, encoding_name
@@ -24,9 +26,6 @@ from diplosum.requests import build_request
 from diplosum.settings import resolve_mode, resolve_model
 from diplosum.store.cache import ResponseCache
 from diplosum.store.recordings import RecordingFile
-
-#: A typical answer's length; the estimate's only guess (answers run 300-1,500 tokens).
-EXPECTED_COMPLETION_TOKENS = 800
 
 
 @dataclass
@@ -55,7 +54,7 @@ def plan_budget(articles: Sequence[Article], config: DigestConfig) -> Budget:
         answered = (recordings is not None and recordings.get(request.fingerprint) is not None) or (
             cache is not None and cache.get(request.fingerprint) is not None
         )
-        cost = 0.0 if answered else cost_usd(model, tokens.tokens, EXPECTED_COMPLETION_TOKENS)
+        cost = 0.0 if answered else cost_usd(model, tokens.tokens, COMPLETION_TOKENS_PER_CALL)
         reason = _over(budget, cost, config, model)
         if reason is not None:
             where = article.path or article.url or article.id
