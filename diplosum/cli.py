@@ -362,10 +362,11 @@ def _usage(message: str) -> DiplosumError:
 def _summary(result: Brief, output: str | None) -> str:
     u = result.usage
     where = f" -> {output}" if output else ""
+    batched = f" ({u.batch_calls} through the Batch API)" if u.batch_calls else ""
     return (
         f"diplosum: {len(result.sources)} sources, {len(result.events)} events, "
         f"{len(result.conflicts)} conflicts, {len(result.failures)} failures; "
-        f"{u.calls} calls, {u.cached_calls} cached, {u.replayed_calls} replayed{where}"
+        f"{u.calls} calls{batched}, {u.cached_calls} cached, {u.replayed_calls} replayed{where}"
     )
 
 

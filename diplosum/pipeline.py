@@ -68,6 +68,8 @@ class _Tally:
     """Usage of the whole run, summed over articles."""
 
     stats: CallStats = field(default_factory=CallStats)
+    #: The part of ``stats`` answered through the Batch API (priced at the batch price).
+    batch: CallStats = field(default_factory=CallStats)
     estimated_prompt_tokens: int = 0
     cached: int = 0
     replayed: int = 0
@@ -80,24 +82,20 @@ class _Tally:
             self.replayed += 1
         else:
             self.stats.add(reply.stats)
+            if reply.origin == "batch":
+                self.batch.add(reply.stats)
             self.models.add(reply.model)
 
     def usage(self) -> Usage:
-        from diplosum.llm.pricing import cost_usd
-
         cost: float | None = 0.0
         if len(self.models) == 1:
             (model,) = self.models
-            cost = cost_usd(
-                model,
-                self.stats.prompt_tokens,
-                self.stats.completion_tokens,
-                cached_prompt_tokens=self.stats.cached_prompt_tokens,
-            )
+            cost = _cost(model, self.stats, self.batch)
         elif len(self.models) > 1:
             cost = None  # tokens are not kept per model
         return Usage(
             calls=self.stats.calls,
+            batch_calls=self.batch.calls,
             cached_calls=self.cached,
             replayed_calls=self.replayed,
             reasks=self.stats.reasks,
@@ -109,6 +107,29 @@ class _Tally:
             cost_usd=cost,
             estimated_prompt_tokens=self.estimated_prompt_tokens,
         )
+
+
+def _cost(model: str, every: CallStats, batch: CallStats) -> float | None:
+    """The standard price of the calls not sent through a batch (``every`` less
+    ``batch``) plus the batch price of those that were."""
+    from diplosum.batch.pricing import batch_cost_usd
+    from diplosum.llm.pricing import cost_usd
+
+    standard = cost_usd(
+        model,
+        every.prompt_tokens - batch.prompt_tokens,
+        every.completion_tokens - batch.completion_tokens,
+        cached_prompt_tokens=every.cached_prompt_tokens - batch.cached_prompt_tokens,
+    )
+    if standard is None or not batch.calls:
+        return standard
+    batched = batch_cost_usd(
+        model,
+        batch.prompt_tokens,
+        batch.completion_tokens,
+        cached_prompt_tokens=batch.cached_prompt_tokens,
+    )
+    return None if batched is None else standard + batched
 
 
 def brief(
@@ -319,7 +340,7 @@ async def _run(
             finally:
                 first_out.set()
             tally.add(reply)
-            if reply.origin != "live":
+            if reply.origin not in ("live", "batch"):  # the endpoint counted a sent one's
                 unsent.add(request)
             try:
                 extraction = ArticleExtraction.model_validate_json(reply.content)

@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from diplosum.batch.command import brief_or_submit
+from diplosum.batch.pricing import batch_cost_usd
 from diplosum.cli import _parser, main
+from diplosum.contracts.brief import Brief
+from diplosum.llm.pricing import cost_usd
 from diplosum.store.batches import UPLOADED, BatchStore, batches_path_for
 from tests.batch_server import BatchServer, extraction_responder, write_articles
 
@@ -120,7 +123,7 @@ def test_fifty_articles_submitted_collected_and_briefed_without_a_live_call(
     assert "at batch prices (standard $" in collected
 
     assert run.brief() == 0
-    assert "0 calls, 50 cached" in capsys.readouterr().err
+    assert "50 calls (50 through the Batch API), 0 cached" in capsys.readouterr().err
     brief = run.written()
     assert len(brief["sources"]) == 50  # type: ignore[arg-type]
     assert brief["failures"] == []
@@ -152,7 +155,7 @@ def test_failed_lines_are_retried_live(
     assert live_prompts == batch_prompts  # exactly the failed lines, nothing else
 
     assert run.brief() == 0
-    assert "0 calls, 10 cached" in capsys.readouterr().err
+    assert "10 calls (7 through the Batch API), 0 cached" in capsys.readouterr().err
     assert server.count(*CHAT) == 3
 
 
@@ -178,7 +181,7 @@ def test_failed_lines_are_resubmitted_on_request(
     server.finish(second["id"])
     assert run.batch("collect") == 0
     assert run.brief() == 0
-    assert "0 calls, 10 cached" in capsys.readouterr().err
+    assert "10 calls (10 through the Batch API), 0 cached" in capsys.readouterr().err
     assert server.count(*CHAT) == 0
 
 
@@ -203,8 +206,46 @@ def test_an_ended_batch_is_resubmitted_for_what_is_missing(
     server.finish(second["id"])
     assert run.batch("collect") == 0
     assert run.brief() == 0
-    assert "0 calls, 12 cached" in capsys.readouterr().err
+    assert "12 calls (12 through the Batch API), 0 cached" in capsys.readouterr().err
     assert len(run.written()["sources"]) == 12  # type: ignore[arg-type]
+
+
+def test_the_brief_counts_what_went_through_the_batch_as_calls_at_the_batch_price(
+    server: BatchServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The brief written from collected answers reports them as what they were: calls
+    sent (7 through the batch, at the batch price; 3 the batch failed, retried live at
+    the standard price), with the tokens the endpoint reported; the same brief written
+    again reads them from the cache, like any second run, and costs nothing."""
+    run = Run(server, tmp_path, 10)
+    assert run.brief() == 0
+    (batch,) = server.batches.values()
+    failing = {line["custom_id"] for line in server.lines(batch["input_file_id"])[:3]}
+    server.finish(fail=lambda custom_id: custom_id in failing)
+    assert run.batch("collect") == 0
+    capsys.readouterr()
+
+    assert run.brief() == 0
+    assert "10 calls (7 through the Batch API), 0 cached, 0 replayed" in capsys.readouterr().err
+    usage = run.written()["usage"]
+    assert isinstance(usage, dict)
+    expected = {"calls": 10, "batch_calls": 7, "cached_calls": 0, "replayed_calls": 0}
+    assert {k: usage[k] for k in expected} == expected
+    assert (usage["prompt_tokens"], usage["completion_tokens"]) == (10 * 900, 10 * 200)
+    assert usage["estimated_prompt_tokens"] == 0  # counted by the endpoint, not guessed
+    batched, live = batch_cost_usd(MODEL, 7 * 900, 7 * 200), cost_usd(MODEL, 3 * 900, 3 * 200)
+    assert batched is not None and live is not None
+    assert usage["cost_usd"] == pytest.approx(batched + live)
+    header = Brief.model_validate_json(run.out.read_text(encoding="utf-8")).to_markdown()
+    assert "· 10 calls (7 through the Batch API), 0 cached, 0 replayed · 9,000 prompt" in header
+
+    assert run.brief() == 0
+    assert "0 calls, 10 cached, 0 replayed" in capsys.readouterr().err
+    again = run.written()["usage"]
+    assert isinstance(again, dict)
+    assert (again["calls"], again["batch_calls"], again["cached_calls"]) == (0, 0, 10)
+    assert (again["prompt_tokens"], again["cost_usd"]) == (0, 0.0)
+    assert server.count(*CHAT) == 3  # the live retries of the collect, nothing since
 
 
 def test_a_failed_batch_is_retried_live(

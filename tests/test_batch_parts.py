@@ -107,12 +107,45 @@ def test_files_are_split_at_the_byte_limit(server: BatchServer, tmp_path: Path) 
 
 def test_the_store_migrates_in_order_and_refuses_a_newer_one(tmp_path: Path) -> None:
     path = tmp_path / "batches.sqlite3"
-    assert BatchStore(path).schema_version == SCHEMA_VERSION == 1
+    assert BatchStore(path).schema_version == SCHEMA_VERSION == 2
     assert BatchStore(path).jobs() == []  # opening again changes nothing
     with sqlite3.connect(path) as conn:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(Exception, match="newer diplosum"):
         BatchStore(path)
+
+
+def test_answers_collected_before_the_upgrade_are_not_counted_again(tmp_path: Path) -> None:
+    """A store from before briefs counted batch answers as calls: its collected lines
+    may already be in a brief, so the upgrade marks them used (no call counted twice);
+    a line collected after it is counted once, by the first brief that uses it."""
+    from diplosum.llm.base import CallStats, ExtractionRequest
+    from diplosum.store.batches import DONE, MIGRATIONS
+    from diplosum.store.migrate import migrate, statements
+
+    path = tmp_path / "batches.sqlite3"
+    with sqlite3.connect(path, isolation_level=None) as conn:  # version 1, as it wrote
+        migrate(conn, [statements(MIGRATIONS[0])])
+        conn.execute(
+            "INSERT INTO jobs (id, key, created_at, updated_at, host, model, lines, bytes, "
+            "status) VALUES (1, 'k', 't', 't', 'h', ?, 2, 10, 'collected')",
+            (MODEL,),
+        )
+        conn.execute(
+            "INSERT INTO lines (job_id, fingerprint, article_id, request, state, "
+            "prompt_tokens, completion_tokens) VALUES (1, 'sha256:0', 'a0', '{}', ?, 900, 200)",
+            (DONE,),
+        )
+    store = BatchStore(path)
+    assert store.schema_version == 2
+    assert store.first_use("sha256:0") is None  # collected before: taken as used
+    request = ExtractionRequest("a1", MODEL, "json_schema", "s", "u", "sha256:1")
+    job = store.add_job(key="k2", host="h", model=MODEL, requests=[request], size=5)
+    stats = CallStats(calls=1, prompt_tokens=900, completion_tokens=200)
+    store.set_line(job.id, "sha256:1", DONE, stats=stats)
+    first = store.first_use("sha256:1")
+    assert first is not None and (first.state, first.stats) == (DONE, stats)
+    assert store.first_use("sha256:1") is None  # the next brief reads it as a cache hit
 
 
 def test_the_store_sits_next_to_the_cache_unless_configured(
@@ -157,9 +190,20 @@ def test_digest_batch_defers_until_collected_then_writes_with_no_live_call(
     server.finish()
     assert main(args) == 0  # collects at the start, then writes from the cache
     summary = capsys.readouterr().err
-    assert "5 new article(s)" in summary and "0 calls, 5 cached" in summary
+    assert "5 new article(s)" in summary
+    assert "5 calls (5 through the Batch API), 0 cached" in summary
     digest = json.loads((out / "2026-12-01.json").read_text(encoding="utf-8"))
     assert len(digest["sources"]) == 5 and digest["deferred"] == []
+    assert digest["usage"]["batch_calls"] == 5 and digest["usage"]["cost_usd"] > 0
+    assert server.count(*CHAT) == 0
+
+    write_articles(inbox, 6)  # one more the same day: the first five are read again
+    assert main(args) == 0 and "1 article(s) deferred" in capsys.readouterr().err
+    server.finish()
+    assert main(args) == 0
+    summary = capsys.readouterr().err
+    assert "1 new article(s) (5 earlier today)" in summary
+    assert "1 calls (1 through the Batch API), 5 cached" in summary  # never counted twice
     assert server.count(*CHAT) == 0
 
 

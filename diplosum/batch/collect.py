@@ -196,14 +196,7 @@ class Collector:
         if answer.content is None:
             return f"invalid answer: {answer.problem}"
         self.cache.put(request, ModelReply(answer.content, answer.model, "live", answer.stats))
-        self.store.set_line(
-            job.id,
-            request.fingerprint,
-            DONE,
-            prompt_tokens=answer.stats.prompt_tokens,
-            completion_tokens=answer.stats.completion_tokens,
-            cached_prompt_tokens=answer.stats.cached_prompt_tokens,
-        )
+        self.store.set_line(job.id, request.fingerprint, DONE, stats=answer.stats)
         job_report.answered += 1
         return None
 
@@ -235,7 +228,7 @@ class Collector:
         report.live.add(reply.stats)
         report.live_models.add(reply.model)
         self.cache.put(request, reply)
-        self.store.set_line(job.id, request.fingerprint, RETRIED, error=problem)
+        self.store.set_line(job.id, request.fingerprint, RETRIED, error=problem, stats=reply.stats)
         job_report.retried += 1
 
     def _live_backend(self) -> ExtractionBackend | None:

@@ -180,7 +180,7 @@ def brief_or_submit(args: argparse.Namespace, *, after_upload: Hook | None = Non
         prompt_dir=args.prompt_dir,
         temperature=args.temperature,
         max_chunk_tokens=args.max_chunk_tokens,
-        backend=CacheOnlyBackend(cache, plan),
+        backend=CacheOnlyBackend(cache, plan, store),
         formats=FORMATS_TO_PROVE[args.format],
     )
 

@@ -81,8 +81,10 @@ async def submit_missing(
         selected=selected,
         estimates=estimates,
         deferred=deferred,
+        # Nothing is left to send: every selected article's answer is in the cache now.
+        # The brief's usage still counts the answers a batch sent as calls (batch_calls).
         calls=0,
         cached=len(selected),
         estimated_cost_usd=0.0,
     )
-    return kept, CacheOnlyBackend(cache, plan)
+    return kept, CacheOnlyBackend(cache, plan, store)

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 
 from diplosum.article import Article
 from diplosum.errors import ContextLengthError, ModelError
-from diplosum.llm.base import ExtractionRequest, ModelReply
+from diplosum.llm.base import ExtractionRequest, ModelReply, Origin
 from diplosum.llm.modes import prompt_tokens
 from diplosum.llm.tokens import encoding_name
 from diplosum.prompts import load_prompt
 from diplosum.requests import ArticlePlan, plan_requests
 from diplosum.settings import resolve_mode, resolve_model
-from diplosum.store.batches import BatchStore, Job
+from diplosum.store.batches import DONE, BatchStore, Job
 from diplosum.store.cache import ResponseCache
 
 
@@ -104,18 +104,32 @@ class CacheOnlyBackend:
     """Answers from the response cache only; never calls a model.
 
     What a batch run briefs with: an answer not collected yet fails its article
-    (with the reason: still waiting in a batch, refused, or not submitted).
+    (with the reason: still waiting in a batch, refused, or not submitted). With the
+    batch ``store``, an answer a batch collected and no brief has used yet is that
+    request's call, as the usage counts it (origin ``batch``, with the line's tokens;
+    ``live``, for a line the batch failed and the collect retried live); later
+    briefs, like any other cache hit, count it as cached.
     """
 
-    def __init__(self, cache: ResponseCache, plan: BatchPlan | None = None) -> None:
+    def __init__(
+        self,
+        cache: ResponseCache,
+        plan: BatchPlan | None = None,
+        store: BatchStore | None = None,
+    ) -> None:
         self.cache = cache
         self.plan = plan
+        self.store = store
 
     async def extract(self, request: ExtractionRequest) -> ModelReply:
         hit = self.cache.get(request.fingerprint)
         if hit is not None:
             content, model = hit
-            return ModelReply(content=content, model=model, origin="cache")
+            first = self.store.first_use(request.fingerprint) if self.store else None
+            if first is None:
+                return ModelReply(content=content, model=model, origin="cache")
+            origin: Origin = "batch" if first.state == DONE else "live"
+            return ModelReply(content=content, model=model, origin=origin, stats=first.stats)
         if self.plan is not None and request.fingerprint in self.plan.refused:
             refused = self.plan.refused[request.fingerprint]
             raise ContextLengthError(refused)

@@ -128,6 +128,12 @@ class Note(BaseModel):
 
 class Usage(BaseModel):
     calls: int = 0
+    batch_calls: int = Field(
+        default=0,
+        description="The part of calls sent through the Batch API (brief --batch, digest "
+        "--batch) and used by this brief for the first time; their tokens are in "
+        "prompt_tokens and completion_tokens, their cost in cost_usd at the batch price.",
+    )
     cached_calls: int = 0
     replayed_calls: int = 0
     reasks: int = 0

@@ -30,6 +30,10 @@ from diplosum.store.recordings import RecordingFile
 
 @dataclass
 class Budget:
+    """The run's plan, before sending: ``calls`` the selected articles that need a
+    model call, ``cached`` those whose answer is already held (nothing to pay now).
+    Not the usage: the brief's ``usage`` counts what was sent and what it cost."""
+
     selected: list[Article] = field(default_factory=list)
     estimates: list[TokenCount] = field(default_factory=list)
     deferred: list[Deferred] = field(default_factory=list)

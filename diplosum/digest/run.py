@@ -285,12 +285,13 @@ async def _brief_day(
     )
     u = brief.usage
     cost = "" if u.cost_usd is None else f", ${u.cost_usd:.4f}"
+    batched = f" ({u.batch_calls} through the Batch API)" if u.batch_calls else ""
     summary = (
         f"diplosum digest {day}: {len(summarised)} new article(s)"
         + (f" ({len(earlier)} earlier today)" if earlier else "")
         + f", {len(brief.events)} events, {len(follow_ups)} follow-up(s), "
         f"{len(brief.failures)} failure(s), {len(budget.deferred)} deferred; "
-        f"{u.calls} calls, {u.cached_calls} cached{cost} -> {outputs[0]}"
+        f"{u.calls} calls{batched}, {u.cached_calls} cached{cost} -> {outputs[0]}"
     )
     return DigestResult(
         day,

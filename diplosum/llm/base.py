@@ -17,7 +17,10 @@ SentMode = Literal["json_schema", "json_object", "tools"]
 Mode = SentMode | Literal["auto"]
 SENT_MODES: tuple[SentMode, ...] = ("json_schema", "json_object", "tools")
 MODES: tuple[Mode, ...] = (*SENT_MODES, "auto")
-Origin = Literal["live", "cache", "replay"]
+#: Where an answer came from: a request sent now (``live``), the response cache or a
+#: recording (no request), or a Batch API job, collected into the cache and used here
+#: for the first time (``batch``: a request sent, billed at the batch price).
+Origin = Literal["live", "cache", "replay", "batch"]
 
 
 @dataclass(frozen=True)

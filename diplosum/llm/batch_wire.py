@@ -137,7 +137,7 @@ async def read_answer(request: ExtractionRequest, body: Any) -> LineAnswer:
     """Validate one output line's response ``body`` exactly as a live answer."""
     sent = as_sent(request)
     raw, _ = await _through_sdk(sent, modes.SendOptions(), json.dumps(body).encode("utf-8"))
-    stats = CallStats()
+    stats = CallStats(calls=1)  # the line was one request, sent through the batch
     try:
         completion = modes.plain_completion(raw)
     except modes.MalformedResponse as exc:

@@ -95,7 +95,8 @@ def _header(brief: Brief) -> list[str]:
         "",
         f"Generated {md_text(p.generated_at)} · model {md_text(p.model)} · "
         f"prompt {md_text(p.prompt_sha256[:8])} · "
-        f"{u.calls} calls, {u.cached_calls} cached, {u.replayed_calls} replayed · "
+        f"{u.calls} calls{_part(u.batch_calls, 'through the Batch API')}, {u.cached_calls} cached, "
+        f"{u.replayed_calls} replayed · "
         f"{u.prompt_tokens:,} prompt{_part(u.cached_prompt_tokens, 'cached')} + "
         f"{u.completion_tokens:,} completion{_part(u.reasoning_tokens, 'reasoning')} tokens · "
         f"{cost}{_unsent(u.estimated_prompt_tokens, p.token_encoding)}",

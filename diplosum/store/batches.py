@@ -25,10 +25,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from diplosum.llm.base import ExtractionRequest
+from diplosum.llm.base import CallStats, ExtractionRequest
 from diplosum.store.migrate import SQLiteStore
 
 BATCHES_ENV = "DIPLOSUM_BATCHES"
+
+#: Job states before the provider knows of a batch, and the final one.
+PLANNED, UPLOADED, COLLECTED = "planned", "uploaded", "collected"
+#: Line states: waiting; answered into the cache; failed (and how it was handled).
+QUEUED, DONE, FAILED, RETRIED, RESUBMITTED = "queued", "done", "failed", "retried", "resubmitted"
 
 #: ``MIGRATIONS[n]`` takes a store from version n to n + 1. Only ever append.
 MIGRATIONS: tuple[str, ...] = (
@@ -65,13 +70,20 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX lines_fingerprint ON lines(fingerprint);
     """,
+    # 2: what answering a line cost in full (a live retry can take several calls), and
+    # when a brief first used its answer: that brief counts it as a call, later ones as
+    # a cache hit. Answers collected before this version are taken as used already, so
+    # that an upgrade never counts a call twice.
+    f"""
+    ALTER TABLE lines ADD COLUMN calls INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE lines ADD COLUMN reasks INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE lines ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE lines ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE lines ADD COLUMN briefed_at TEXT;
+    UPDATE lines SET briefed_at = 'before schema 2' WHERE state IN ('{DONE}', '{RETRIED}')
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-
-#: Job states before the provider knows of a batch, and the final one.
-PLANNED, UPLOADED, COLLECTED = "planned", "uploaded", "collected"
-#: Line states: waiting; answered into the cache; failed (and how it was handled).
-QUEUED, DONE, FAILED, RETRIED, RESUBMITTED = "queued", "done", "failed", "retried", "resubmitted"
 
 
 def batches_path_for(cache_path: Path) -> Path:
@@ -114,6 +126,16 @@ class Line:
     prompt_tokens: int
     completion_tokens: int
     cached_prompt_tokens: int
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A collected answer, the first time a brief uses it: how it was answered
+    (``DONE``: by the batch, at the batch price; ``RETRIED``: live, after the batch
+    failed it) and what that cost."""
+
+    state: str
+    stats: CallStats
 
 
 @dataclass(frozen=True)
@@ -258,25 +280,46 @@ class BatchStore(SQLiteStore):
         state: str,
         *,
         error: str | None = None,
-        prompt_tokens: int = 0,
-        completion_tokens: int = 0,
-        cached_prompt_tokens: int = 0,
+        stats: CallStats | None = None,
     ) -> None:
+        """Set a line's state; ``stats``: what answering it cost (an answered line)."""
+        cost = stats or CallStats()
         with self._connect() as conn:
             conn.execute(
                 "UPDATE lines SET state = ?, error = ?, prompt_tokens = ?, "
-                "completion_tokens = ?, cached_prompt_tokens = ? "
-                "WHERE job_id = ? AND fingerprint = ?",
+                "completion_tokens = ?, cached_prompt_tokens = ?, calls = ?, reasks = ?, "
+                "retries = ?, reasoning_tokens = ? WHERE job_id = ? AND fingerprint = ?",
                 (
                     state,
                     error,
-                    prompt_tokens,
-                    completion_tokens,
-                    cached_prompt_tokens,
+                    cost.prompt_tokens,
+                    cost.completion_tokens,
+                    cost.cached_prompt_tokens,
+                    cost.calls,
+                    cost.reasks,
+                    cost.retries,
+                    cost.reasoning_tokens,
                     job_id,
                     fingerprint,
                 ),
             )
+
+    def first_use(self, fingerprint: str) -> Answered | None:
+        """The collected answer for ``fingerprint`` if no brief has used it yet, marking
+        it used (atomically: of two briefs at once, one gets it); else None."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "UPDATE lines SET briefed_at = ? WHERE rowid = ("
+                "SELECT lines.rowid FROM lines WHERE fingerprint = ? AND state IN (?, ?) "
+                "AND briefed_at IS NULL ORDER BY job_id DESC LIMIT 1) AND briefed_at IS NULL "
+                "RETURNING state, calls, reasks, retries, prompt_tokens, "
+                "completion_tokens, cached_prompt_tokens, reasoning_tokens",
+                (_now(), fingerprint, DONE, RETRIED),
+            ).fetchall()
+        if not rows:
+            return None
+        state, *numbers = rows[0]
+        return Answered(str(state), CallStats(*(int(n) for n in numbers)))
 
     def waiting(self, fingerprints: Iterable[str] | None = None) -> dict[str, Job]:
         """Fingerprints queued in a job not collected yet, with that job."""
