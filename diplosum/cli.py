@@ -340,8 +340,34 @@ def progress_bar() -> Iterator[None]:
         console=Console(stderr=True),
         transient=True,
     )
-    with bar, progress.reporting(_Bar(bar)):
+    with bar, _logging_above(), progress.reporting(_Bar(bar)):
         yield
+
+
+@contextlib.contextmanager
+def _logging_above() -> Iterator[None]:
+    """Log lines printed above the bar while it is shown, not over it.
+
+    The log handler keeps the stderr it was given, so its lines went straight to the
+    terminal and left the half-drawn bar in front of each of them. While the bar is
+    live, rich's ``sys.stderr`` prints above it; the handlers write there meanwhile."""
+    proxy = sys.stderr
+    real = getattr(proxy, "rich_proxied_file", None)  # set only while the bar is live
+    if real is None:
+        yield
+        return
+    handlers = [
+        h
+        for h in logging.getLogger().handlers
+        if isinstance(h, logging.StreamHandler) and h.stream is real
+    ]
+    for handler in handlers:
+        handler.setStream(proxy)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.setStream(real)
 
 
 def print_failures(failures: Iterable[Failure]) -> None:
