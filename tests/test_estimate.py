@@ -87,12 +87,12 @@ def test_unknown_model_price_and_unreadable_inputs_are_said(
     assert "cost unknown (no price for my-local-model; see DIPLOSUM_PRICES)" in out
 
 
-def test_the_digest_budget_and_the_batch_line_guess_the_answers_as_the_estimate_does(
+def test_the_digest_budget_and_the_batch_line_cost_what_the_estimate_costs(
     tmp_path: Path,
 ) -> None:
-    """One guess of an answer's length for every estimate made before sending: the
-    digest's ``max_cost_usd`` budget and the ``--batch`` submit line cost the same
-    requests exactly as ``diplosum estimate`` does."""
+    """One estimate before sending: the digest's ``max_cost_usd`` budget and the
+    ``--batch`` submit line cost the very requests ``diplosum estimate`` costs (a long
+    article's chunks included), with the same guess of each answer's length."""
     from diplosum.batch.command import estimated_cost
     from diplosum.batch.plan import plan_batch
     from diplosum.digest.budget import plan_budget
@@ -101,13 +101,18 @@ def test_the_digest_budget_and_the_batch_line_guess_the_answers_as_the_estimate_
     from diplosum.store.batches import BatchStore
     from diplosum.store.cache import ResponseCache
 
+    (tmp_path / "long.txt").write_text(long_article(9000), encoding="utf-8")
+    inputs = [SEEDS, tmp_path / "long.txt"]
     model = "gpt-4.1-mini"
-    est = estimate([SEEDS], model=model)
-    assert est.to_send == 5 and est.cost_usd is not None
-    articles = load_articles([SEEDS]).articles
+    est = estimate(inputs, model=model)
+    (long,) = [a for a in est.articles if a.article_id == "long"]
+    assert long.chunks > 1 and est.to_send == 5 + long.chunks and est.cost_usd is not None
+    articles = load_articles(inputs).articles
     config = DigestConfig(inbox=(SEEDS,), model=model, cache=tmp_path / "none.sqlite3")
     budget = plan_budget(articles, config)
-    assert budget.calls == 5 and budget.estimated_cost_usd == pytest.approx(est.cost_usd)
+    assert (budget.calls, budget.cached) == (est.to_send, 0)
+    assert budget.estimated_cost_usd == pytest.approx(est.cost_usd)
+    assert sum(e.tokens for e in budget.estimates) == est.all_prompt_tokens
     cache = ResponseCache(tmp_path / "c.sqlite3")
     plan = plan_batch(articles, cache=cache, store=BatchStore(tmp_path / "b.sqlite3"), model=model)
     assert estimated_cost(plan) == pytest.approx(est.cost_usd)
