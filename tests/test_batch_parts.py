@@ -148,6 +148,40 @@ def test_answers_collected_before_the_upgrade_are_not_counted_again(tmp_path: Pa
     assert store.first_use("sha256:1") is None  # the next brief reads it as a cache hit
 
 
+def test_a_collected_answer_is_counted_by_one_brief_of_many_at_once(tmp_path: Path) -> None:
+    """Briefs running together (each its own connection) race for a collected answer:
+    exactly one counts it. A fingerprint a second batch answered again (the cache had
+    lost it) is one answer in the cache, counted once: the last collected line."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from diplosum.llm.base import CallStats, ExtractionRequest
+    from diplosum.store.batches import DONE, RETRIED, Answered
+
+    path = tmp_path / "batches.sqlite3"
+    store = BatchStore(path)
+    request = ExtractionRequest("a1", MODEL, "json_schema", "s", "u", "sha256:1")
+    first_job = store.add_job(key="k1", host="h", model=MODEL, requests=[request], size=5)
+    again = store.add_job(key="k2", host="h", model=MODEL, requests=[request], size=5)
+    store.set_line(first_job.id, "sha256:1", DONE, stats=CallStats(calls=1, prompt_tokens=9))
+    store.set_line(again.id, "sha256:1", RETRIED, stats=CallStats(calls=2, prompt_tokens=7))
+
+    briefs = 8
+    barrier = Barrier(briefs)
+
+    def brief() -> Answered | None:
+        mine = BatchStore(path)
+        barrier.wait()
+        return mine.first_use("sha256:1")
+
+    with ThreadPoolExecutor(briefs) as pool:
+        got = [answer for answer in pool.map(lambda _: brief(), range(briefs)) if answer]
+    assert len(got) == 1, got
+    (answer,) = got
+    assert (answer.state, answer.stats) == (RETRIED, CallStats(calls=2, prompt_tokens=7))
+    assert store.first_use("sha256:1") is None
+
+
 def test_the_store_sits_next_to_the_cache_unless_configured(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -306,19 +306,30 @@ class BatchStore(SQLiteStore):
 
     def first_use(self, fingerprint: str) -> Answered | None:
         """The collected answer for ``fingerprint`` if no brief has used it yet, marking
-        it used (atomically: of two briefs at once, one gets it); else None."""
+        it used (in one transaction: of two briefs at once, one gets it); else None.
+
+        The cache holds one answer per fingerprint, the last collected: that line is the
+        one counted, and every other collected line of the fingerprint (a request the
+        cache had lost and a later batch answered again) is marked used with it, so that
+        one answer is never counted by two briefs."""
         with self._connect() as conn:
-            rows = conn.execute(
-                "UPDATE lines SET briefed_at = ? WHERE rowid = ("
-                "SELECT lines.rowid FROM lines WHERE fingerprint = ? AND state IN (?, ?) "
-                "AND briefed_at IS NULL ORDER BY job_id DESC LIMIT 1) AND briefed_at IS NULL "
-                "RETURNING state, calls, reasks, retries, prompt_tokens, "
-                "completion_tokens, cached_prompt_tokens, reasoning_tokens",
-                (_now(), fingerprint, DONE, RETRIED),
-            ).fetchall()
-        if not rows:
+            conn.execute("BEGIN IMMEDIATE")  # SQLite before 3.35 has no UPDATE ... RETURNING
+            row = conn.execute(
+                "SELECT state, calls, reasks, retries, prompt_tokens, completion_tokens, "
+                "cached_prompt_tokens, reasoning_tokens FROM lines WHERE fingerprint = ? "
+                "AND state IN (?, ?) AND briefed_at IS NULL ORDER BY job_id DESC LIMIT 1",
+                (fingerprint, DONE, RETRIED),
+            ).fetchone()
+            if row is not None:
+                conn.execute(
+                    "UPDATE lines SET briefed_at = ? WHERE fingerprint = ? AND state IN (?, ?) "
+                    "AND briefed_at IS NULL",
+                    (_now(), fingerprint, DONE, RETRIED),
+                )
+            conn.execute("COMMIT")
+        if row is None:
             return None
-        state, *numbers = rows[0]
+        state, *numbers = row
         return Answered(str(state), CallStats(*(int(n) for n in numbers)))
 
     def waiting(self, fingerprints: Iterable[str] | None = None) -> dict[str, Job]:
