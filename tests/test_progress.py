@@ -8,10 +8,12 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import select
 import struct
 import subprocess
 import sys
 import termios
+import time
 from pathlib import Path
 
 import pytest
@@ -76,36 +78,46 @@ def _slow(request: RecordedRequest) -> Action:
     return Stall(0.3, then=responder(request))
 
 
-def _on_a_terminal(args: list[str]) -> tuple[int, bytes, str]:
+def _on_a_terminal(args: list[str], tmp_path: Path) -> tuple[int, bytes, str]:
     """Run the CLI with stderr on a pseudo-terminal ``WIDTH`` columns wide; its exit
-    code, its stdout (a pipe) and what it wrote to the terminal."""
+    code, its stdout (a file, so a long brief never blocks the child) and what it wrote
+    to the terminal. A run still going after a minute is killed and fails the test."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, WIDTH, 0, 0))
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color"}
     for name in ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE"):
         env.pop(name, None)
-    with subprocess.Popen(
-        [sys.executable, "-m", "diplosum", *args],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=slave,
-        env=env,
-    ) as process:
+    deadline = time.monotonic() + 60
+    stdout = tmp_path / "stdout"
+    with (
+        stdout.open("wb") as out,
+        subprocess.Popen(
+            [sys.executable, "-m", "diplosum", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=slave,
+            env=env,
+        ) as process,
+    ):
         os.close(slave)
-        chunks = []
-        while True:
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not data:
-                break
-            chunks.append(data)
-        os.close(master)
-        assert process.stdout is not None
-        out = process.stdout.read()
-        code = process.wait(timeout=60)
-    return code, out, b"".join(chunks).decode("utf-8", errors="replace")
+        chunks: list[bytes] = []
+        try:
+            while True:
+                ready, _, _ = select.select([master], [], [], max(0.0, deadline - time.monotonic()))
+                if not ready:
+                    process.kill()
+                    pytest.fail(f"no end after 60 s: {b''.join(chunks)!r}")
+                try:
+                    data = os.read(master, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not data:
+                    break
+                chunks.append(data)
+        finally:
+            os.close(master)
+        code = process.wait(timeout=max(1.0, deadline - time.monotonic()))
+    return code, stdout.read_bytes(), b"".join(chunks).decode("utf-8", errors="replace")
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
@@ -117,7 +129,7 @@ def test_the_bar_counts_every_request_to_the_total_and_leaves_a_clean_screen(
     write_articles(inbox, range(4))
     args = ["brief", str(inbox), "--base-url", chat_server.base_url, "--model", "gpt-4.1-mini",
             "--no-cache", "--concurrency", "1", "-o", "-"]  # fmt: skip
-    code, out, raw = _on_a_terminal(args)
+    code, out, raw = _on_a_terminal(args, tmp_path)
     assert code == 1, raw  # one article failed
 
     # The bar was drawn, and its count rose to the total, never back.
