@@ -45,3 +45,41 @@ def pairs_across(a_starts: Ints, a_sizes: Ints, b_starts: Ints, b_sizes: Ints) -
     # Each position of segment k meets all ``b_sizes[k]`` positions of the other.
     met = np.repeat(b_sizes, a_sizes)
     return np.repeat(a, met), ranges(np.repeat(b_starts, a_sizes), met)
+
+
+# ``np.unique`` is not used: numpy 2.3 and later hash ints for it, fifty times slower than
+# sorting for the codes clustering has, and it sorts again what is sorted already.
+
+
+def _firsts(ordered: Ints) -> Bools:
+    """Where each run of equal values of a sorted array starts."""
+    first = np.ones(len(ordered), dtype=np.bool_)
+    first[1:] = ordered[1:] != ordered[:-1]
+    return first
+
+
+def distinct(values: Ints) -> Ints:
+    """The distinct values, sorted."""
+    ordered = np.sort(values)
+    out: Ints = ordered[_firsts(ordered)]
+    return out
+
+
+def numbered(values: Ints) -> tuple[Ints, Ints]:
+    """The distinct values, sorted, and each value's place among them."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    first = _firsts(ordered)
+    place = np.empty(len(values), dtype=np.int64)
+    place[order] = np.cumsum(first) - 1
+    out: Ints = ordered[first]
+    return out, place
+
+
+def runs(ordered: Ints) -> tuple[Ints, Ints, Ints]:
+    """Of a sorted array: the distinct values, where each one's run starts, and its
+    length."""
+    starts = np.flatnonzero(_firsts(ordered)).astype(np.int64)
+    sizes = np.diff(np.append(starts, len(ordered))).astype(np.int64)
+    out: Ints = ordered[starts]
+    return out, starts, sizes

@@ -24,7 +24,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from diplosum.merge.arrays import Ints, flat, pairs_across, pairs_within, ranges
+from diplosum.merge.arrays import (
+    Ints,
+    distinct,
+    flat,
+    pairs_across,
+    pairs_within,
+    ranges,
+    runs,
+)
 from diplosum.merge.dates import NEAR_DAYS, Span
 from diplosum.merge.places import Place
 from diplosum.merge.scoring import Features
@@ -121,7 +129,7 @@ def candidate_pairs(units: Sequence[Unit], features: Features) -> tuple[Ints, In
     right = np.concatenate([pair[1] for pair in found])
     low, high = np.minimum(left, right), np.maximum(left, right)
     width = max(len(units), 1)
-    codes = np.unique(low * width + high)
+    codes = distinct(low * width + high)
     return np.divmod(codes, width)
 
 
@@ -138,8 +146,8 @@ def _group(keys: Ints, members: Ints) -> tuple[Ints, Ints, Ints, Ints]:
     """The members sorted by key (in their order within a key), the distinct keys, and
     where each key's members start and how many they are."""
     order = np.argsort(keys, kind="stable")
-    unique, starts, sizes = np.unique(keys[order], return_index=True, return_counts=True)
-    return members[order], unique, starts.astype(np.int64), sizes.astype(np.int64)
+    unique, starts, sizes = runs(keys[order])
+    return members[order], unique, starts, sizes
 
 
 def _probe_pairs(

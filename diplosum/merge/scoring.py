@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 from rapidfuzz import fuzz
 
-from diplosum.merge.arrays import Bools, Floats, Ints, flat, ranges
+from diplosum.merge.arrays import Bools, Floats, Ints, flat, numbered, ranges
 from diplosum.merge.dates import NEAR_DAYS, window_months
 from diplosum.merge.places import FAR, NEAR, SAME, UNKNOWN, Place, relate
 
@@ -205,7 +205,7 @@ def _places(f: Features, left: Ints, right: Ints) -> Floats:
     a, b = f.place[left], f.place[right]
     both = (a >= 0) & (b >= 0)
     width = max(len(f.places), 1)
-    codes, inverse = np.unique(np.where(both, a * width + b, -1), return_inverse=True)
+    codes, inverse = numbered(np.where(both, a * width + b, -1))
     places = f.places
     weights = np.array(
         [
@@ -214,7 +214,7 @@ def _places(f: Features, left: Ints, right: Ints) -> Floats:
         ],
         dtype=np.float64,
     )
-    weight: Floats = weights[inverse.reshape(-1)]
+    weight: Floats = weights[inverse]
     return weight
 
 
@@ -240,7 +240,7 @@ def _titles(f: Features, left: Ints, right: Ints) -> Floats:
     """``title`` of the pairs: the ratio once per distinct pair of titles."""
     a, b = f.title[left], f.title[right]
     width = max(len(f.titles), 1)
-    codes, inverse = np.unique(a * width + b, return_inverse=True)
+    codes, inverse = numbered(a * width + b)
     first, second = np.divmod(codes, width)
     titles = f.titles
     ratio = np.empty(len(codes), dtype=np.float64)
@@ -253,7 +253,7 @@ def _titles(f: Features, left: Ints, right: Ints) -> Floats:
         dtype=np.float64,
         count=int(differ.sum()),
     )
-    title: Floats = np.where(ratio > 50.0, (ratio - 50.0) / 50.0, 0.0)[inverse.reshape(-1)]
+    title: Floats = np.where(ratio > 50.0, (ratio - 50.0) / 50.0, 0.0)[inverse]
     return title
 
 
