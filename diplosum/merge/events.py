@@ -155,8 +155,14 @@ def cluster(units: Sequence[Unit]) -> list[list[int]]:
     for i, j, differ in zip(
         left[both].tolist(), right[both].tolist(), differs[both].tolist(), strict=True
     ):
-        a, b = find(i), find(j)
-        if a != b:  # most accepted pairs are already together
+        # Most accepted pairs are already together, most nodes point at their root: look
+        # one step up before walking.
+        a, b = root[i], root[j]
+        if root[a] != a:
+            a = find(a)
+        if root[b] != b:
+            b = find(b)
+        if a != b:
             join(a, b, differ)
     one = dated_left ^ dated_right
     undated_side = np.where(dated_left, right, left)[one]
