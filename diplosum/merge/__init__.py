@@ -29,7 +29,7 @@ from diplosum.merge.build import build_event
 from diplosum.merge.conflicts import role_holder_conflicts
 from diplosum.merge.dates import parse_published, timeline_key
 from diplosum.merge.events import Unit, cluster
-from diplosum.merge.mentions import Mention, describe, mention_of
+from diplosum.merge.mentions import Described, Mention, describe, mention_of
 from diplosum.merge.people import resolve
 from diplosum.merge.places import Place
 
@@ -51,6 +51,9 @@ def _units(events: Sequence[SourcedEvent]) -> tuple[list[Unit], list[Mention]]:
     # Equal places parsed from different wordings ("Beijing", "Beijing, China") become
     # one object, so the caches and sets that compare them stop at identity.
     places: dict[Place, Place] = {}
+    # ``describe`` per wording of a participant; looked up here first, as a plain dict
+    # is cheaper to ask than ``describe``'s large shared cache.
+    wordings: dict[tuple[str, str | None, str | None, str | None, str | None], Described] = {}
     # Sorted by source and index (usually already so: then sorting is one pass).
     ordered = sorted(events, key=_SOURCE_AND_INDEX)
     for (source_id, index), group in groupby(ordered, key=_SOURCE_AND_INDEX):
@@ -66,15 +69,12 @@ def _units(events: Sequence[SourcedEvent]) -> tuple[list[Unit], list[Mention]]:
         first = len(mentions)
         n = len(units)
         for e in copies:
-            mentions += [
-                mention_of(
-                    n,
-                    source_id,
-                    p.attribution,
-                    describe(p.name, p.role, p.affiliation, p.full_name, p.office),
-                )
-                for p in e.participants
-            ]
+            for p in e.participants:
+                said = (p.name, p.role, p.affiliation, p.full_name, p.office)
+                described = wordings.get(said)
+                if described is None:
+                    described = wordings[said] = describe(*said)
+                mentions.append(mention_of(n, source_id, p.attribution, described))
         unit.mentions = range(first, len(mentions))
         units.append(unit)
     return units, mentions
