@@ -97,8 +97,12 @@ def _variants(mentions: Sequence[Mention]) -> tuple[list[_Variant], list[int]]:
     """The full-name spellings, ordered by spelling and country, and the mentions that
     have a partial name."""
     # By spelling, display and country: the display decides how the name is shown
-    # (``_describe`` then counts per display, not per mention).
-    by_display: dict[tuple[tuple[str, ...], str, str | None], list[int]] = {}
+    # (``_describe`` then counts per display, not per mention). Each display's mentions,
+    # their sources and their roles by key are gathered in one pass in mention order
+    # (reading the mentions again later, display by display, is slower).
+    by_display: dict[
+        tuple[tuple[str, ...], str, str | None], tuple[list[int], set[str], dict[str, Role]]
+    ] = {}
     partial: list[int] = []
     for i, m in enumerate(mentions):
         name = m.name
@@ -106,35 +110,36 @@ def _variants(mentions: Sequence[Mention]) -> tuple[list[_Variant], list[int]]:
             partial.append(i)
             continue
         key = (name.tokens, name.display, m.country)
-        said = by_display.get(key)
-        if said is None:
-            by_display[key] = [i]
-        else:
-            said.append(i)
-    by_key: dict[tuple[tuple[str, ...], str | None], list[_Shown]] = {}
-    for (tokens, _display, country), said in by_display.items():
-        sources = {mentions[i].source_id for i in said}
+        gathered = by_display.get(key)
+        if gathered is None:
+            gathered = by_display[key] = ([], set(), {})
+        gathered[0].append(i)
+        gathered[1].add(m.source_id)
+        role = m.role
+        if role is not None:
+            gathered[2][role.key] = role
+    by_key: dict[tuple[tuple[str, ...], str | None], list[tuple[_Shown, dict[str, Role]]]] = {}
+    for (tokens, _display, country), (said, sources, roles) in by_display.items():
         way = _Shown(mentions[said[0]].name.shown, said, sources)
-        ways = by_key.get((tokens, country))
-        if ways is None:
-            by_key[tokens, country] = [way]
+        known = by_key.get((tokens, country))
+        if known is None:
+            by_key[tokens, country] = [(way, roles)]
         else:
-            ways.append(way)
+            known.append((way, roles))
     variants = []
-    for (tokens, country), ways in sorted(
+    for (tokens, country), shown in sorted(
         by_key.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
     ):
-        roles = {
-            role.key: role
-            for way in ways
-            for i in way.mentions
-            if (role := mentions[i].role) is not None
-        }
+        ways = [way for way, _ in shown]
         if len(ways) == 1:  # the usual case: one display
             sources, count = ways[0].sources, len(ways[0].mentions)
+            roles = shown[0][1]
         else:
             sources = set().union(*(way.sources for way in ways))
             count = sum(len(way.mentions) for way in ways)
+            roles = {}
+            for _, said_roles in shown:
+                roles.update(said_roles)
         variants.append(_Variant(tokens, country, ways, sources, roles, count))
     return variants, partial
 
