@@ -162,11 +162,6 @@ def month_hint(date_text: str | None) -> int | None:
     return _MONTHS[match.group(1)] if match else None
 
 
-def span_has_month(span: Span, month: int) -> bool:
-    """Could the span fall in the given month of some year?"""
-    return window_has_month(span.lo, span.hi, month)
-
-
 def window_has_month(lo: int, hi: int, month: int) -> bool:
     """Could the days ``lo``-``hi`` (ordinals) fall in the given month of some year?"""
     return bool(window_months(lo, hi) >> month & 1)
