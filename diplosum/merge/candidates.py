@@ -3,13 +3,15 @@
 Reports are blocked so that the work grows with the number of reports that share
 people, not with the square of all reports. Blocks: every pair of people named (the
 first ``MAX_PAIR_PEOPLE`` of a report); one person in a month (for month- or
-day-precise reports, give or take ``NEAR_DAYS``); one person and a place word, and one
-person alone for reports naming only one person (both only for reports without a
-month-precise date: they probe the others); title words for reports naming nobody.
-Blocks keyed by one person that exceed ``MAX_BLOCK`` are skipped as carrying too little
-evidence (a person in every article); the pair blocks still cover them. Pairs whose
-start years are more than one apart are left out (of every block but the small ones,
-where ``score`` rejects them more cheaply).
+day-precise reports, give or take ``NEAR_DAYS``). Probing blocks, where the probing
+reports pair with one another and with the block's members: one person and a place word
+(probed by reports without a month-precise date, members those with one); one person
+(probed by reports naming only that person, members those naming several); a title word
+(probed by reports naming nobody, members those naming someone). Blocks keyed by one
+person (with a month, a place word or alone) that exceed ``MAX_BLOCK`` are skipped as
+carrying too little evidence (a person in every article); the pair blocks still cover
+them. Pairs whose start years are more than one apart are left out, except in pair and
+month blocks of at most ``SMALL_BLOCK`` reports, which are taken whole.
 
 Each block becomes its pairs as arrays (numpy), and the union of all of them is the
 candidate list: each unordered pair once.
@@ -45,6 +47,7 @@ MAX_MONTHS = 3
 MAX_BLOCK = 1500
 SMALL_BLOCK = 12
 _NO_YEAR = -(10**6)
+_NO_LIMIT = 1 << 62
 
 
 @lru_cache(maxsize=65536)
@@ -106,13 +109,15 @@ def candidate_pairs(units: Sequence[Unit], features: Features) -> tuple[Ints, In
     within(months[at_month] * f.person_range + people[person], owner[person], MAX_BLOCK)
     # Probes: a person and a place word, a lone person, a title word.
     words, word_count, word_start = flat(_numbered_words([_place_words(u.place) for u in units]))
-    width = max(int(words.max()) + 1 if len(words) else 1, 1)
+    word_range = int(words.max()) + 1 if len(words) else 1
     asking = np.where(precise, 0, word_count)
     member = np.where(precise, word_count, 0)
     person, word = pairs_across(people_start, count, word_start, asking)
-    ask = (people[person] * width + words[word], owner[person])
+    ask = (people[person] * word_range + words[word], owner[person])
     person, word = pairs_across(people_start, count, word_start, member)
-    found += _probe_pairs(ask, (people[person] * width + words[word], owner[person]), years, True)
+    found += _probe_pairs(
+        ask, (people[person] * word_range + words[word], owner[person]), years, True
+    )
     alone = ranges(people_start, np.where(count == 1, 1, 0))
     several = ranges(people_start, np.where(count > 1, count, 0))
     found += _probe_pairs(
@@ -131,9 +136,6 @@ def candidate_pairs(units: Sequence[Unit], features: Features) -> tuple[Ints, In
     width = max(len(units), 1)
     codes = distinct(low * width + high)
     return np.divmod(codes, width)
-
-
-_NO_LIMIT = 1 << 62
 
 
 def _numbered_words(lists: Sequence[Iterable[str]]) -> list[list[int]]:
