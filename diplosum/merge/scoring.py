@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -59,7 +59,8 @@ class Features:
     lo: Ints
     hi: Ints
     precision: Ints
-    # The month an undated report's text names (0: none), and a dated one's months.
+    # The month an undated report's text names (0: none), and the months a dated one
+    # touches (bits, as ``dates.window_months``).
     hint: Ints
     months: Ints
     place: Ints  # -1: none
@@ -84,6 +85,7 @@ class Features:
         count = _ints([len(u.persons) for u in units])
         place_ids: dict[Place, int] = {}
         title_ids: dict[str, int] = {}
+        person_list, person_start, person_keys, person_range = _person_columns(units, count)
         return cls(
             source=_ints(_numbered([u.source_id for u in units], {})),
             kind=_ints(_numbered(kinds, {})),
@@ -102,7 +104,10 @@ class Features:
             ),
             places=list(place_ids),
             count=count,
-            **_person_columns(units, count),
+            person_list=person_list,
+            person_start=person_start,
+            person_keys=person_keys,
+            person_range=person_range,
             title=_ints(_numbered([u.title for u in units], title_ids)),
             titles=list(title_ids),
         )
@@ -117,16 +122,13 @@ def _numbered(values: list[T], numbers: dict[T, int]) -> list[int]:
     return [numbers.setdefault(v, len(numbers)) for v in values]
 
 
-def _person_columns(units: Sequence[Unit], count: Ints) -> dict[str, Any]:
+def _person_columns(units: Sequence[Unit], count: Ints) -> tuple[Ints, Ints, Ints, int]:
+    """``person_list``, ``person_start``, ``person_keys`` and ``person_range``."""
     people, _, starts = flat([sorted(u.persons) for u in units])
     span = int(people.max()) + 1 if len(people) else 1
     owner = np.repeat(np.arange(len(units), dtype=np.int64), count)
-    return {
-        "person_list": people,
-        "person_start": starts,
-        "person_keys": owner * span + people,
-        "person_range": span,
-    }
+    keys: Ints = owner * span + people
+    return people, starts, keys, span
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,8 @@ def _people(f: Features, left: Ints, right: Ints) -> tuple[Floats, Ints]:
 
 
 def _titles(f: Features, left: Ints, right: Ints) -> Floats:
-    """``title`` of the pairs: the ratio once per distinct pair of titles."""
+    """The title's weight of each pair (the rescaled token set ratio, see above): the
+    ratio once per distinct pair of titles."""
     a, b = f.title[left], f.title[right]
     width = max(len(f.titles), 1)
     codes, inverse = numbered(a * width + b)
