@@ -1,5 +1,6 @@
 """Array types and the array idioms clustering needs (numpy): runs of consecutive
-positions, lists end to end, and the pairs within or across segments of such lists."""
+positions, lists end to end, the pairs within or across segments of such lists, and
+distinct values by sorting (``distinct``, ``numbered``, ``runs``)."""
 
 from __future__ import annotations
 
