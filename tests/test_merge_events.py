@@ -403,3 +403,17 @@ def test_timeline_order() -> None:
 def test_empty_input() -> None:
     result = merge([])
     assert result.events == [] and result.conflicts == []
+
+
+def test_dates_at_the_ends_of_the_calendar_merge() -> None:
+    # Hand-written extractions: a person in a month at the calendar's first and last
+    # days once raised ValueError (blocking looked ``NEAR_DAYS`` past either end).
+    for start in ("0001-01-01", "0001-01", "9999-12-31", "9999-12"):
+        result = merge(
+            [
+                ev("a", 0, "Talks at the edge", start=start, people=[WANG]),
+                ev("b", 0, "Talks at the edge", start=start, people=[WANG]),
+            ]
+        )
+        [event] = result.events
+        assert (event.start_date, sources_of(event.attributions)) == (start, ["a", "b"])

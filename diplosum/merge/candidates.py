@@ -48,14 +48,16 @@ MAX_BLOCK = 1500
 SMALL_BLOCK = 12
 _NO_YEAR = -(10**6)
 _NO_LIMIT = 1 << 62
+_LAST_DAY = date.max.toordinal()
 
 
 @lru_cache(maxsize=65536)
 def _months(span: Span) -> tuple[int, ...]:
     """The months (12 x year + month) a month- or day-precise span touches, give or take
     NEAR_DAYS."""
-    first = date.fromordinal(span.lo - NEAR_DAYS)
-    last = date.fromordinal(span.hi + NEAR_DAYS)
+    # Within the calendar: a date in the first or last days of it is valid.
+    first = date.fromordinal(max(span.lo - NEAR_DAYS, 1))
+    last = date.fromordinal(min(span.hi + NEAR_DAYS, _LAST_DAY))
     out: list[int] = []
     y, m = first.year, first.month
     while (y, m) <= (last.year, last.month) and len(out) < MAX_MONTHS:
