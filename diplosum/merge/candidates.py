@@ -104,13 +104,15 @@ def candidate_pairs(units: Sequence[Unit], features: Features) -> tuple[Ints, In
     months, month_count, month_start = flat(
         [
             list(_months(u.span)) if ok and u.span else []
-            for u, ok in zip(units, precise, strict=True)
+            for u, ok in zip(units, precise.tolist(), strict=True)
         ]
     )
     at_month, person = pairs_across(month_start, month_count, people_start, count)
     within(months[at_month] * f.person_range + people[person], owner[person], MAX_BLOCK)
     # Probes: a person and a place word, a lone person, a title word.
-    words, word_count, word_start = flat(_numbered_words([_place_words(u.place) for u in units]))
+    # Words per distinct place and title (``features`` numbers them), then per unit.
+    place_words = _numbered_words([_place_words(p) for p in f.places])
+    words, word_count, word_start = _lists_of(f.place, place_words)
     word_range = int(words.max()) + 1 if len(words) else 1
     asking = np.where(precise, 0, word_count)
     member = np.where(precise, word_count, 0)
@@ -125,7 +127,9 @@ def candidate_pairs(units: Sequence[Unit], features: Features) -> tuple[Ints, In
     found += _probe_pairs(
         (people[alone], owner[alone]), (people[several], owner[several]), years, True
     )
-    titles, title_count, title_start = flat(_numbered_words([u.title_words for u in units]))
+    # The title's content words: ``Unit.title`` is them sorted and joined by spaces.
+    title_words = _numbered_words([t.split() for t in f.titles])
+    titles, title_count, title_start = _lists_of(f.title, title_words)
     title_owner = np.repeat(np.arange(len(units), dtype=np.int64), title_count)
     nobody = ranges(title_start, np.where(count == 0, title_count, 0))
     named = ranges(title_start, np.where(count > 0, title_count, 0))
@@ -144,6 +148,18 @@ def _numbered_words(lists: Sequence[Iterable[str]]) -> list[list[int]]:
     """Each list's words as numbers, one number per distinct word."""
     numbers: dict[str, int] = {}
     return [[numbers.setdefault(w, len(numbers)) for w in words] for words in lists]
+
+
+def _lists_of(ids: Ints, lists: list[list[int]]) -> tuple[Ints, Ints, Ints]:
+    """``flat`` of each unit's list, where unit k has ``lists[ids[k]]`` (none for -1)."""
+    items, lengths, starts = flat(lists)
+    has = ids >= 0
+    if not lists or not has.any():
+        return items[:0], np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=np.int64)
+    which = np.where(has, ids, 0)
+    count = np.where(has, lengths[which], 0)
+    first: Ints = np.cumsum(count) - count
+    return items[ranges(starts[which], count)], count, first
 
 
 def _group(keys: Ints, members: Ints) -> tuple[Ints, Ints, Ints, Ints]:
