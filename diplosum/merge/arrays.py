@@ -4,12 +4,16 @@ distinct values by sorting (``distinct``, ``numbered``, ``runs``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TypeVar
+
 import numpy as np
 import numpy.typing as npt
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
+T = TypeVar("T")
 
 
 def ranges(starts: Ints, lengths: Ints) -> Ints:
@@ -20,6 +24,27 @@ def ranges(starts: Ints, lengths: Ints) -> Ints:
     offsets = np.arange(total, dtype=np.int64) - np.repeat(run_starts, lengths)
     out: Ints = np.repeat(starts, lengths) + offsets
     return out
+
+
+def owners(lengths: Ints) -> Ints:
+    """For lists of these lengths laid end to end: the list each item belongs to."""
+    out: Ints = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    return out
+
+
+def find_sorted(keys: Ints, wanted: Ints) -> tuple[Ints, Bools]:
+    """Where each wanted value is in the sorted ``keys``, and whether it is there at all
+    (where it is not, the position is meaningless)."""
+    if not len(keys):
+        return np.zeros(len(wanted), dtype=np.int64), np.zeros(len(wanted), dtype=np.bool_)
+    at: Ints = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    found: Bools = keys[at] == wanted
+    return at, found
+
+
+def numbers(values: Iterable[T], numbering: dict[T, int]) -> list[int]:
+    """Each value's number in ``numbering``, numbering new values from its size on."""
+    return [numbering.setdefault(v, len(numbering)) for v in values]
 
 
 def flat(lists: list[list[int]]) -> tuple[Ints, Ints, Ints]:

@@ -29,7 +29,10 @@ import numpy as np
 from diplosum.merge.arrays import (
     Ints,
     distinct,
+    find_sorted,
     flat,
+    numbers,
+    owners,
     pairs_across,
     pairs_within,
     ranges,
@@ -80,7 +83,7 @@ def candidate_pairs(units: Sequence[Unit], features: Features) -> tuple[Ints, In
     """Every candidate pair once, as ``(left, right)`` with ``left < right``, sorted."""
     f = features
     people, people_start, count = f.person_list, f.person_start, f.count
-    owner = np.repeat(np.arange(len(units), dtype=np.int64), count)
+    owner = owners(count)
     precise = f.dated & (f.precision >= 2)
     years = np.array(
         [u.span.start.year if u.span is not None else _NO_YEAR for u in units], dtype=np.int64
@@ -130,7 +133,7 @@ def candidate_pairs(units: Sequence[Unit], features: Features) -> tuple[Ints, In
     # The title's content words: ``Unit.title`` is them sorted and joined by spaces.
     title_words = _numbered_words([t.split() for t in f.titles])
     titles, title_count, title_start = _lists_of(f.title, title_words)
-    title_owner = np.repeat(np.arange(len(units), dtype=np.int64), title_count)
+    title_owner = owners(title_count)
     nobody = ranges(title_start, np.where(count == 0, title_count, 0))
     named = ranges(title_start, np.where(count > 0, title_count, 0))
     found += _probe_pairs(
@@ -146,8 +149,8 @@ def candidate_pairs(units: Sequence[Unit], features: Features) -> tuple[Ints, In
 
 def _numbered_words(lists: Sequence[Iterable[str]]) -> list[list[int]]:
     """Each list's words as numbers, one number per distinct word."""
-    numbers: dict[str, int] = {}
-    return [[numbers.setdefault(w, len(numbers)) for w in words] for words in lists]
+    numbering: dict[str, int] = {}
+    return [numbers(words, numbering) for words in lists]
 
 
 def _lists_of(ids: Ints, lists: list[list[int]]) -> tuple[Ints, Ints, Ints]:
@@ -179,8 +182,7 @@ def _probe_pairs(
     ask, keys, ask_starts, ask_sizes = _group(*asking)
     probed = np.isin(members[0], keys)
     them, member_keys, them_starts, them_sizes = _group(members[0][probed], members[1][probed])
-    at = np.minimum(np.searchsorted(member_keys, keys), max(len(member_keys) - 1, 0))
-    has = member_keys[at] == keys if len(member_keys) else np.zeros(len(keys), dtype=np.bool_)
+    at, has = find_sorted(member_keys, keys)
     them_sizes = np.where(has, them_sizes[at] if len(them_sizes) else 0, 0)
     them_starts = np.where(has, them_starts[at] if len(them_starts) else 0, 0)
     total = ask_sizes + them_sizes

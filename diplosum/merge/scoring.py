@@ -24,20 +24,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz import fuzz
 
-from diplosum.merge.arrays import Bools, Floats, Ints, flat, numbered, ranges
+from diplosum.merge.arrays import (
+    Bools,
+    Floats,
+    Ints,
+    find_sorted,
+    flat,
+    numbered,
+    numbers,
+    owners,
+    ranges,
+)
 from diplosum.merge.dates import NEAR_DAYS, window_months
 from diplosum.merge.places import FAR, NEAR, SAME, UNKNOWN, Place, relate
 
 if TYPE_CHECKING:
     from diplosum.merge.events import Unit
 
-
-T = TypeVar("T")
 
 W_PEOPLE = 1.5
 W_PLACE = {SAME: 0.8, UNKNOWN: 0.0, NEAR: -0.3, FAR: -1.2}
@@ -87,8 +95,8 @@ class Features:
         title_ids: dict[str, int] = {}
         person_list, person_start, person_keys, person_range = _person_columns(units, count)
         return cls(
-            source=_ints(_numbered([u.source_id for u in units], {})),
-            kind=_ints(_numbered(kinds, {})),
+            source=_ints(numbers([u.source_id for u in units], {})),
+            kind=_ints(numbers(kinds, {})),
             call=np.array([k == "call" for k in kinds], dtype=np.bool_),
             dated=np.array(dated, dtype=np.bool_),
             lo=_ints(los),
@@ -108,7 +116,7 @@ class Features:
             person_start=person_start,
             person_keys=person_keys,
             person_range=person_range,
-            title=_ints(_numbered([u.title for u in units], title_ids)),
+            title=_ints(numbers([u.title for u in units], title_ids)),
             titles=list(title_ids),
         )
 
@@ -117,17 +125,11 @@ def _ints(values: list[int]) -> Ints:
     return np.array(values, dtype=np.int64)
 
 
-def _numbered(values: list[T], numbers: dict[T, int]) -> list[int]:
-    """Each value's number, numbering new values from ``len(numbers)`` on."""
-    return [numbers.setdefault(v, len(numbers)) for v in values]
-
-
 def _person_columns(units: Sequence[Unit], count: Ints) -> tuple[Ints, Ints, Ints, int]:
     """``person_list``, ``person_start``, ``person_keys`` and ``person_range``."""
     people, _, starts = flat([sorted(u.persons) for u in units])
     span = int(people.max()) + 1 if len(people) else 1
-    owner = np.repeat(np.arange(len(units), dtype=np.int64), count)
-    keys: Ints = owner * span + people
+    keys: Ints = owners(count) * span + people
     return people, starts, keys, span
 
 
@@ -225,12 +227,9 @@ def _people(f: Features, left: Ints, right: Ints) -> tuple[Floats, Ints]:
     names nobody), and how many they share."""
     la, lb = f.count[left], f.count[right]
     # Each person of the left unit, looked up among the right unit's (unit, person) keys.
-    pair = np.repeat(np.arange(len(left), dtype=np.int64), la)
+    pair = owners(la)
     person = f.person_list[ranges(f.person_start[left], la)]
-    wanted = right[pair] * f.person_range + person
-    keys = f.person_keys
-    at = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
-    found = keys[at] == wanted if len(keys) else np.zeros(len(wanted), dtype=np.bool_)
+    _, found = find_sorted(f.person_keys, right[pair] * f.person_range + person)
     shared = np.bincount(pair[found], minlength=len(left)).astype(np.int64)
     union = np.maximum(la + lb - shared, 1)
     within = shared == np.minimum(la, lb)
